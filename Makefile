@@ -1,0 +1,51 @@
+# Veivalg: `make run` for a local portal, `make test` for the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PYTEST_WORKERS ?= 2
+
+.PHONY: install translations run test test-sqlite lint format services bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+translations: install
+	$(VENV)/bin/pybabel compile -d portal/translations >/dev/null
+
+run: install translations
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo
+	@echo "  Veivalg runs on http://127.0.0.1:5000  (mail lands in instance/mail)"
+	@echo "  Demo logins (password: $${DEMO_PASSWORD:-demo-password}):"
+	@echo "    reader@example.com, subscriber@example.com, editor@example.com,"
+	@echo "    owner@acme.example.com, member@acme.example.com, owner@fjord.example.com"
+	@echo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+services:
+	@scripts/ensure-services.sh
+
+test: install translations services
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --basetemp=.tmp/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install translations services
+	$(PY) -m bench
+
+clean:
+	rm -rf .tmp instance/veivalg.db* instance/mail

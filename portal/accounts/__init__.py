@@ -1,0 +1,1 @@
+"""Member accounts: sign-up, verification, login, reset, profile and GDPR."""

@@ -1,0 +1,32 @@
+"""Flask-Login wiring: the user loader checks the session version, so old cookies die."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.accounts.models import User
+from portal.extensions import db, login_manager
+
+
+def load_user(ident: str) -> User | None:
+    """Load the user for a session id of the form "<id>:<session_version>".
+
+    A session or remember cookie made before the user's session version was bumped
+    (logout, logout everywhere, password change or reset) no longer loads anyone.
+    """
+    user_id, _, version = ident.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_login(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Logg inn for å se denne siden.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

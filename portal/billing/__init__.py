@@ -1,0 +1,1 @@
+"""Billing: plans, Stripe checkout, portal, webhooks, and entitlements."""

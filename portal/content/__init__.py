@@ -1,0 +1,1 @@
+"""Articles, categories, authors, the paywall, search and feeds."""

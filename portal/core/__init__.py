@@ -1,0 +1,1 @@
+"""Cross-cutting pages: health, readiness and the language switch."""

@@ -1,0 +1,1 @@
+"""Exports: being built in a later issue."""

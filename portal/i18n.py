@@ -1,0 +1,35 @@
+"""Language selection: Norwegian bokmål first, English second."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+SUPPORTED = ("nb", "en")
+_ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "nb-no": "nb", "en": "en"}
+
+
+def normalise(code: str | None) -> str | None:
+    if not code:
+        return None
+    return _ALIASES.get(code.lower()) or _ALIASES.get(code.lower().split("-")[0])
+
+
+def select_locale() -> str:
+    """The session's choice, else the user's saved language, else the browser's, else nb."""
+    chosen = normalise(session.get("lang"))
+    if chosen:
+        return chosen
+    if current_user and current_user.is_authenticated:
+        return normalise(current_user.locale) or "nb"
+    for code, _quality in request.accept_languages:
+        found = normalise(code)
+        if found:
+            return found
+    return "nb"
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale)

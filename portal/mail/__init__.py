@@ -1,0 +1,1 @@
+"""E-mail: composition in the recipient's language, the outbox handler and the transports."""

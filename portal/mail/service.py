@@ -1,0 +1,79 @@
+"""Queue e-mails through the outbox, composed from Jinja templates in the recipient's language."""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from portal.mail.transport import deliver
+from portal.outbox import service as outbox
+
+HANDLER = "portal.mail.service:send_queued"
+
+
+def queue(to: str, template: str, locale: str, key: str, **context: Any) -> None:
+    """Compose the mail now (in the recipient's locale) and record it in the outbox.
+
+    The key makes the mail idempotent: queueing the same key twice sends one mail.
+    The mail leaves only if the current transaction commits.
+    """
+    subject, text, html = compose(template, locale, **context)
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2].rstrip(">") or "veivalg.local"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    outbox.add(
+        HANDLER,
+        {
+            "to": to,
+            "subject": subject,
+            "text": text,
+            "html": html,
+            "message_id": f"<{digest}@{domain}>",
+            "locale": locale,
+            "template": template,
+        },
+        key=f"mail:{key}",
+    )
+
+
+def compose(template: str, locale: str, **context: Any) -> tuple[str, str, str]:
+    """Render subject, text and HTML of mail/<template> in the given locale."""
+    context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
+    with force_locale(locale):
+        env = current_app.jinja_env
+        text_template = env.get_template(f"mail/{template}.txt")
+        module = text_template.make_module({**_globals(), **context})
+        subject = str(getattr(module, "subject", "")).strip()
+        text = str(module).strip() + "\n"
+        html = render_template(f"mail/{template}.html", subject=subject, **context)
+    return subject, text, html
+
+
+def _globals() -> dict[str, Any]:
+    # make_module bypasses Flask's context processors; give the templates the same globals.
+    ctx: dict[str, Any] = {}
+    current_app.update_template_context(ctx)
+    return ctx
+
+
+def build_message(payload: dict[str, Any]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = payload["to"]
+    message["Subject"] = payload["subject"]
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = payload.get("message_id") or make_msgid()
+    message["Content-Language"] = payload.get("locale", "nb")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(payload["text"])
+    message.add_alternative(payload["html"], subtype="html")
+    return message
+
+
+def send_queued(payload: dict[str, Any]) -> None:
+    """Outbox handler: send one composed mail through MAIL_URL's transport."""
+    deliver(build_message(payload), current_app.config["MAIL_URL"])

@@ -1,0 +1,75 @@
+"""Request ids and logging: one line per request, JSON in production."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+log = logging.getLogger("portal.request")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def init_logging(app: Flask) -> None:
+    root = logging.getLogger("portal")
+    if not any(getattr(h, "_veivalg", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._veivalg = True  # type: ignore[attr-defined]
+        handler.setFormatter(
+            JsonFormatter()
+            if app.config["LOG_JSON"]
+            else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        )
+        root.addHandler(handler)
+        root.propagate = False
+    root.setLevel(app.config["LOG_LEVEL"])
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+            duration = (time.perf_counter() - g.request_started) * 1000
+            log.info(
+                "%s %s %s %.1fms rid=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                duration,
+                request_id,
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration, 1),
+                },
+            )
+        return response

@@ -1,0 +1,1 @@
+"""Organisations: the tenants, their memberships, roles, invitations and seats."""

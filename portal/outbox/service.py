@@ -1,0 +1,172 @@
+"""Add work to the outbox inside a transaction, and hand it to Celery after commit."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.outbox.models import DONE, FAILED, PENDING, OutboxItem
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+RUN_TASK = "outbox.run"
+_SESSION_KEY = "outbox_after_commit"
+
+
+class PermanentError(Exception):
+    """A handler failure that retrying cannot fix; the item is marked failed."""
+
+
+class TransientError(Exception):
+    """A handler failure worth retrying later (network, a service down)."""
+
+
+def add(handler: str, payload: dict[str, Any], key: str) -> OutboxItem:
+    """Record work in the current transaction; it is dispatched only if that transaction commits.
+
+    The idempotency key is unique: adding the same key twice returns the existing item,
+    so a retried request never queues the same work twice.
+    """
+    existing = db.session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == key))
+    if existing is not None:
+        return existing
+    item = OutboxItem(handler=handler, payload=payload, idempotency_key=key)
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        # A concurrent transaction added the same key first.
+        existing = db.session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == key))
+        if existing is None:
+            raise
+        return existing
+    db.session.info.setdefault(_SESSION_KEY, []).append(item.id)
+    return item
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    ids = session.info.pop(_SESSION_KEY, None)
+    if ids:
+        dispatch(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_SESSION_KEY, None)
+
+
+_broker_down_until = 0.0
+
+
+def dispatch(ids: Iterable[int]) -> int:
+    """Hand items to Celery; never raise and never block long when the broker is down.
+
+    Whatever cannot be handed over stays pending and the beat task picks it up.
+    Returns the number of items handed over.
+    """
+    global _broker_down_until
+    celery = current_app.extensions["celery"]
+    if not celery.conf.task_always_eager and time.monotonic() < _broker_down_until:
+        return 0
+    sent = 0
+    for item_id in ids:
+        try:
+            celery.signature(RUN_TASK, args=[item_id]).apply_async()
+            sent += 1
+        except Exception as exc:  # noqa: BLE001 - any broker failure leaves the item pending
+            if celery.conf.task_always_eager:
+                log.exception("outbox item %s failed in-process", item_id)
+                continue
+            _broker_down_until = time.monotonic() + 5
+            log.warning("broker unavailable, outbox item %s left for beat: %s", item_id, exc)
+            break
+    return sent
+
+
+def reset_broker_state() -> None:
+    """Forget a remembered broker outage (tests, and after beat proves the broker is back)."""
+    global _broker_down_until
+    _broker_down_until = 0.0
+
+
+def redispatch_pending(older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Hand over again every pending item older than the given age; returns how many were sent."""
+    if older_than is None:
+        older_than = timedelta(seconds=current_app.config["OUTBOX_REDISPATCH_AFTER"])
+    cutoff = utcnow() - older_than
+    ids = db.session.scalars(
+        select(OutboxItem.id)
+        .where(OutboxItem.status == PENDING, OutboxItem.created_at <= cutoff)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()
+    reset_broker_state()
+    return dispatch(ids)
+
+
+def _resolve(handler: str) -> Callable[[dict[str, Any]], None]:
+    module_name, _, func_name = handler.partition(":")
+    if not module_name.startswith("portal.") or not func_name:
+        raise PermanentError(f"handler {handler!r} is not a portal function")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def run(item_id: int) -> str:
+    """Run one item at most once: lock it, skip it if done, run its handler, record the outcome.
+
+    Returns the item's status afterwards. TransientError propagates so the task retries;
+    the lock (SKIP LOCKED on PostgreSQL) keeps two workers from running the same item at once.
+    """
+    item = db.session.scalar(
+        select(OutboxItem).where(OutboxItem.id == item_id).with_for_update(skip_locked=True)
+    )
+    if item is None:
+        db.session.rollback()
+        return "locked-or-missing"
+    if item.status != PENDING:
+        db.session.rollback()
+        return item.status
+    item.attempts += 1
+    item.dispatched_at = item.dispatched_at or utcnow()
+    func = _resolve(item.handler)
+    try:
+        func(item.payload)
+    except TransientError as exc:
+        item.last_error = str(exc)[:2000]
+        db.session.commit()
+        raise
+    except PermanentError as exc:
+        item.status = FAILED
+        item.last_error = str(exc)[:2000]
+        item.finished_at = utcnow()
+        db.session.commit()
+        log.error("outbox item %s failed permanently: %s", item_id, exc)
+        return FAILED
+    item.status = DONE
+    item.finished_at = utcnow()
+    item.last_error = None
+    db.session.commit()
+    return DONE
+
+
+def mark_failed_after_retries(item_id: int, error: str) -> None:
+    """Record that an item ran out of retries; it stays visible for operators."""
+    item = db.session.get(OutboxItem, item_id)
+    if item is not None and item.status == PENDING:
+        item.status = FAILED
+        item.last_error = error[:2000]
+        item.finished_at = utcnow()
+        db.session.commit()

@@ -1,0 +1,3 @@
+"""Back office: organisations: list, restore (organisations issue)."""
+
+from portal.staff.blueprint import bp  # noqa: F401

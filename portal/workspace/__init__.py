@@ -1,0 +1,1 @@
+"""Workspace: being built in a later issue."""

@@ -1,0 +1,98 @@
+"""Health, readiness, security headers, error pages and the language switch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_redis_off(client: FlaskClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"database": "ok", "redis": "off"}
+
+
+def test_readyz_names_redis_when_it_is_down(make_app, redis_server) -> None:
+    app = make_app(REDIS_URL=redis_server.url)
+    client = app.test_client()
+    assert client.get("/readyz").json == {"database": "ok", "redis": "ok"}
+    redis_server.stop()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json == {"database": "ok", "redis": "down"}
+
+
+def test_security_headers_on_every_page(client: FlaskClient) -> None:
+    for path in ("/", "/healthz", "/does-not-exist"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp and "base-uri 'self'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert headers["X-Request-ID"]
+
+
+def test_hsts_only_in_production(make_app, client: FlaskClient) -> None:
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    prod = make_app(VEIVALG_ENV="production", SECRET_KEY="x" * 40)
+    assert "max-age" in prod.test_client().get("/healthz").headers["Strict-Transport-Security"]
+
+
+def test_incoming_request_id_is_kept_when_well_formed(client: FlaskClient) -> None:
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc12345-def"}).headers["X-Request-ID"]
+        == "abc12345-def"
+    )
+    forged = client.get("/healthz", headers={"X-Request-ID": "bad id <script>"})
+    assert forged.headers["X-Request-ID"] != "bad id <script>"
+
+
+@pytest.mark.parametrize(("lang", "title"), [("nb", "Siden finnes ikke"), ("en", "Page not found")])
+def test_404_page_in_both_languages(client: FlaskClient, lang: str, title: str) -> None:
+    client.post("/language", data={"lang": lang, "next": "/"})
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert title in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json_with_a_code(client: FlaskClient) -> None:
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert json.loads(response.data)["error"]["code"] == "not_found"
+
+
+def test_oversized_body_gets_the_413_page(make_app) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=1024)
+    response = app.test_client().post("/language", data={"lang": "en", "x": "y" * 5000})
+    assert response.status_code == 413
+    assert "For stor forespørsel" in response.get_data(as_text=True)
+
+
+def test_unhandled_error_gets_the_500_page_with_a_reference(make_app) -> None:
+    app: Flask = make_app()
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Noe gikk galt" in page and "kaboom" not in page
+    assert response.headers["X-Request-ID"] in page
+
+
+def test_language_switch_only_follows_local_next(client: FlaskClient) -> None:
+    response = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"

@@ -1,0 +1,87 @@
+"""A throwaway PostgreSQL database per test run (and per xdist worker), migrated to head."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+
+import psycopg
+from psycopg import sql
+
+ADMIN_DSN = os.environ.get("TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+APP_ROLE = "veivalg_test_app"
+APP_PASSWORD = "veivalg-test-app"  # noqa: S105 - a local throwaway role
+
+
+def _dsn_for(dbname: str, user: str, password: str | None = None) -> str:
+    base = psycopg.conninfo.conninfo_to_dict(ADMIN_DSN)
+    base.update(dbname=dbname, user=user)
+    if password:
+        base["password"] = password
+    return psycopg.conninfo.make_conninfo(**base)
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    parts = psycopg.conninfo.conninfo_to_dict(dsn)
+    auth = parts["user"] + (f":{parts['password']}" if parts.get("password") else "")
+    return (
+        f"postgresql+psycopg://{auth}@{parts.get('host', '127.0.0.1')}:"
+        f"{parts.get('port', 5432)}/{parts['dbname']}"
+    )
+
+
+def ensure_app_role() -> None:
+    """The runtime role of the tests: LOGIN, not superuser, no BYPASSRLS, owns nothing."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        if not exists:
+            # Another xdist worker may create it first.
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
+                conn.execute(
+                    sql.SQL(
+                        "CREATE ROLE {} LOGIN PASSWORD {} "
+                        "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+                    ).format(sql.Identifier(APP_ROLE), sql.Literal(APP_PASSWORD))
+                )
+
+
+class ThrowawayDatabase:
+    def __init__(self, label: str) -> None:
+        self.name = f"veivalg_test_{label}_{uuid.uuid4().hex[:8]}"
+
+    def create(self) -> None:
+        ensure_app_role()
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
+                    sql.Identifier(self.name)
+                )
+            )
+            conn.execute(
+                sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                    sql.Identifier(self.name), sql.Identifier(APP_ROLE)
+                )
+            )
+
+    def drop(self) -> None:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+            )
+
+    @property
+    def owner_dsn(self) -> str:
+        return _dsn_for(self.name, psycopg.conninfo.conninfo_to_dict(ADMIN_DSN)["user"])
+
+    @property
+    def app_dsn(self) -> str:
+        return _dsn_for(self.name, APP_ROLE, APP_PASSWORD)
+
+    @property
+    def owner_url(self) -> str:
+        return sqlalchemy_url(self.owner_dsn)
+
+    @property
+    def app_url(self) -> str:
+        return sqlalchemy_url(self.app_dsn)
