@@ -1,0 +1,101 @@
+"""Tenant scoping: which organisation (and user) the database session works for.
+
+The scope lives in `db.session.info` and is applied to every transaction by an
+`after_begin` event as transaction-local PostgreSQL settings, which the row-level
+security policies of the tenant tables compare against. With no scope set, the
+tenant tables show no rows. On SQLite the settings are skipped and the
+application's own filters (OrgScoped) are the only wall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
+
+from portal.extensions import db
+
+ORG_KEY = "veivalg.org_id"
+USER_KEY = "veivalg.user_id"
+SYSTEM_KEY = "veivalg.system"
+_KEYS = (ORG_KEY, USER_KEY, SYSTEM_KEY)
+
+_APPLY = text(
+    "SELECT set_config('veivalg.org_id', :org, true), "
+    "set_config('veivalg.user_id', :user, true), "
+    "set_config('veivalg.system', :system, true)"
+)
+
+
+def _values(session: Session) -> dict[str, str]:
+    return {
+        "org": str(session.info.get(ORG_KEY) or ""),
+        "user": str(session.info.get(USER_KEY) or ""),
+        "system": "on" if session.info.get(SYSTEM_KEY) else "",
+    }
+
+
+def _apply(session: Session, connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(_APPLY, _values(session))
+
+
+@event.listens_for(Session, "after_begin")
+def _scope_new_transaction(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    # Every transaction (also the one after a commit mid-request) gets the session's scope;
+    # set_config(..., true) ends with the transaction, so a pooled connection carries nothing.
+    _apply(session, connection)
+
+
+def _reapply() -> None:
+    session = db.session()
+    if session.in_transaction():
+        _apply(session, session.connection())
+
+
+def use_org(org: Any) -> None:
+    """Scope the session to this organisation (the caller has established the right to it)."""
+    db.session.info[ORG_KEY] = org.id
+    _reapply()
+
+
+def use_user(user: Any) -> None:
+    """Let the session see the user's own memberships (header switcher, membership check)."""
+    db.session.info[USER_KEY] = getattr(user, "id", None)
+    _reapply()
+
+
+def current_org_id() -> int | None:
+    return db.session.info.get(ORG_KEY)
+
+
+@contextmanager
+def system_scope() -> Iterator[None]:
+    """Cross-tenant access for marked code paths only: beat/worker tasks, staff pages, the
+    invitation-token and e-mail-domain look-ups. Every use is listed in docs/organisations.md."""
+    previous = db.session.info.get(SYSTEM_KEY)
+    db.session.info[SYSTEM_KEY] = True
+    _reapply()
+    try:
+        yield
+    finally:
+        db.session.info[SYSTEM_KEY] = previous
+        _reapply()
+
+
+@contextmanager
+def org_scope(org: Any) -> Iterator[None]:
+    """Temporarily scope the session to `org` (e.g. a task working on one organisation)."""
+    previous = db.session.info.get(ORG_KEY)
+    use_org(org)
+    try:
+        yield
+    finally:
+        db.session.info[ORG_KEY] = previous
+        _reapply()
