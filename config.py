@@ -88,6 +88,10 @@ class Config:
 
     TEASER_MAX_CHARS = _env_int("TEASER_MAX_CHARS", 600)
     ORG_TRIAL_DAYS = _env_int("ORG_TRIAL_DAYS", 14)
+    # Days a soft-deleted organisation can be restored by staff before it is purged.
+    ORG_PURGE_AFTER_DAYS = _env_int("ORG_PURGE_AFTER_DAYS", 30)
+    # Days an organisation invitation link stays valid.
+    ORG_INVITATION_DAYS = _env_int("ORG_INVITATION_DAYS", 7)
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:
