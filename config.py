@@ -75,6 +75,9 @@ class Config:
 
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-up, login, reset and one-time-link POSTs: per client IP, and per submitted e-mail.
+    ACCOUNTS_RATE_LIMIT_IP = _env("ACCOUNTS_RATE_LIMIT_IP", "30 per minute; 300 per hour")
+    ACCOUNTS_RATE_LIMIT_EMAIL = _env("ACCOUNTS_RATE_LIMIT_EMAIL", "6 per minute; 40 per hour")
 
     # Token lifetimes (seconds).
     VERIFY_EMAIL_MAX_AGE = 3 * 24 * 3600

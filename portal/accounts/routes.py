@@ -1,5 +1,193 @@
-"""Account pages (being built)."""
+"""Sign-up, login (password or one-time link), logout, verification and password reset."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, logout_user
+
+from portal.accounts import links, profile_views, service, tokens
+from portal.accounts.forms import (
+    ConfirmForm,
+    EmailOnlyForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from portal.accounts.ratelimit import guarded
+from portal.accounts.responses import check_mail, token_failed
+from portal.accounts.sessions import start_session
+from portal.accounts.tokens import TokenError
+from portal.core.redirects import safe_next
+from portal.extensions import db
+from portal.templating import current_locale
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@guarded
+def signup() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = SignupForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/signup.html", form=form), status
+    try:
+        service.sign_up(form.email.data, form.name.data, form.password.data, current_locale())
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.password.errors = [str(exc)]
+        return render_template("accounts/signup.html", form=form), 422
+    db.session.commit()
+    return check_mail("signup")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@guarded
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data or request.args.get("next")))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/login.html", form=form), status
+    try:
+        user = service.authenticate(form.email.data, form.password.data)
+    except service.LoginError as exc:
+        db.session.commit()  # keeps an upgraded hash; nothing else was changed
+        resend = EmailOnlyForm(formdata=None, email=form.email.data) if exc.unverified else None
+        return render_template(
+            "accounts/login.html", form=form, error=str(exc), resend_form=resend
+        ), 401
+    db.session.commit()
+    start_session(user, remember=bool(form.remember.data))
+    return redirect(safe_next(form.next.data), code=303)
+
+
+@bp.post("/login/verify-again")
+@guarded
+def resend_verification() -> ResponseReturnValue:
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/email_request.html", form=form, kind="verify"), 422
+    links.request_verification(form.email.data)
+    db.session.commit()
+    return check_mail("verify")
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Log out, and end every other session of the user too (a stolen cookie dies here)."""
+    if current_user.is_authenticated:
+        service.end_other_sessions(current_user)
+        db.session.commit()
+    logout_user()
+    return redirect(url_for("content.home"), code=303)
+
+
+@bp.route("/login/link", methods=["GET", "POST"])
+@guarded
+def request_login_link() -> ResponseReturnValue:
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/email_request.html", form=form, kind="login"), status
+    links.request_login_link(form.email.data)
+    db.session.commit()
+    return check_mail("login")
+
+
+@bp.route("/login/link/<token>", methods=["GET", "POST"])
+@guarded
+def login_link(token: str) -> ResponseReturnValue:
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            user = links.check(token, tokens.LOGIN)
+            return render_template("accounts/confirm_link.html", form=form, kind="login", user=user)
+        user = links.login_with_link(token)
+    except TokenError as exc:
+        return token_failed(exc, tokens.LOGIN)
+    db.session.commit()
+    start_session(user, remember=False)
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+@guarded
+def verify(token: str) -> ResponseReturnValue:
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            user = links.check(token, tokens.VERIFY)
+            return render_template(
+                "accounts/confirm_link.html", form=form, kind="verify", user=user
+            )
+        links.verify_email(token)
+    except TokenError as exc:
+        return token_failed(exc, tokens.VERIFY)
+    db.session.commit()
+    return render_template("accounts/verified.html")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@guarded
+def reset_request() -> ResponseReturnValue:
+    form = EmailOnlyForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/email_request.html", form=form, kind="reset"), status
+    links.request_reset(form.email.data)
+    db.session.commit()
+    return check_mail("reset")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@guarded
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetPasswordForm()
+    try:
+        user = links.check(token, tokens.RESET)
+        if not form.validate_on_submit():
+            status = 422 if form.is_submitted() else 200
+            return render_template("accounts/reset_form.html", form=form, user=user), status
+        links.reset_password(token, form.password.data)
+    except TokenError as exc:
+        return token_failed(exc, tokens.RESET)
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.password.errors = [str(exc)]
+        return render_template("accounts/reset_form.html", form=form, user=user), 422
+    db.session.commit()
+    if current_user.is_authenticated:
+        logout_user()
+    return render_template("accounts/reset_done.html")
+
+
+bp.add_url_rule("/account", "account", profile_views.account, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/account/logout-everywhere",
+    "logout_everywhere",
+    profile_views.logout_everywhere,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/account/password", "change_password", profile_views.change_password, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/account/email", "change_email", profile_views.change_email, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/account/email/<token>",
+    "confirm_email_change",
+    profile_views.confirm_email_change,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/account/data.json", "data_export", profile_views.data_export)
+bp.add_url_rule(
+    "/account/delete", "delete_account", profile_views.delete_account, methods=["GET", "POST"]
+)

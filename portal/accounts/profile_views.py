@@ -1,0 +1,151 @@
+"""The member's own account pages: profile, language, e-mail, password, sessions, data, deletion.
+
+The view functions are registered on the accounts blueprint in routes.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+
+from portal.accounts import deletion, links, service, tokens
+from portal.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    ProfileForm,
+)
+from portal.accounts.responses import token_failed
+from portal.accounts.sessions import keep_this_browser
+from portal.accounts.tokens import TokenError
+from portal.extensions import db
+
+
+@login_required
+def account() -> ResponseReturnValue:
+    """Profile (name, language) plus links to the other account actions."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/account.html", form=form, user=user), status
+    try:
+        service.update_profile(user, form.name.data)
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.name.errors = [str(exc)]
+        return render_template("accounts/account.html", form=form, user=user), 422
+    service.set_locale(user, form.locale.data)
+    db.session.commit()
+    session["lang"] = user.locale
+    flash(_("Endringene er lagret."), "success")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@login_required
+def logout_everywhere() -> ResponseReturnValue:
+    """End every session of the user on every device; this browser stays logged in."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("accounts.account"), code=303)
+    user = current_user._get_current_object()
+    service.end_other_sessions(user)
+    db.session.commit()
+    keep_this_browser(user)
+    flash(_("Du er logget ut på alle andre enheter."), "success")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@login_required
+def change_password() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/change_password.html", form=form), status
+    try:
+        service.change_password(user, form.current.data, form.password.data)
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.current.errors = [str(exc)]
+        return render_template("accounts/change_password.html", form=form), 422
+    db.session.commit()
+    keep_this_browser(user)
+    flash(_("Passordet er endret. Du er logget ut på alle andre enheter."), "success")
+    return redirect(url_for("accounts.account"), code=303)
+
+
+@login_required
+def change_email() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/change_email.html", form=form), status
+    try:
+        links.request_email_change(user, form.email.data, form.password.data)
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.email.errors = [str(exc)]
+        return render_template("accounts/change_email.html", form=form), 422
+    db.session.commit()
+    return render_template("accounts/check_mail.html", kind="change_email")
+
+
+def confirm_email_change(token: str) -> ResponseReturnValue:
+    """The link from the new address: GET shows a button, the POST moves the account."""
+    form = ConfirmForm()
+    try:
+        if not form.validate_on_submit():
+            user = links.check(token, tokens.CHANGE_EMAIL)
+            new_email = tokens.peek(token, tokens.CHANGE_EMAIL).get("email", "")
+            return render_template(
+                "accounts/confirm_link.html",
+                form=form,
+                kind="change_email",
+                user=user,
+                new_email=new_email,
+            )
+        links.confirm_email_change(token)
+    except TokenError as exc:
+        return token_failed(exc, tokens.CHANGE_EMAIL)
+    db.session.commit()
+    flash(_("E-postadressen er endret."), "success")
+    target = "accounts.account" if current_user.is_authenticated else "accounts.login"
+    return redirect(url_for(target), code=303)
+
+
+@login_required
+def data_export() -> Response:
+    """Download my data as JSON (a GET that changes nothing)."""
+    data = deletion.export_data(current_user._get_current_object())
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="veivalg-mine-data.json"'
+    return response
+
+
+@login_required
+def delete_account() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    blockers = deletion.deletion_blockers(user)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/delete.html", form=form, blockers=blockers), status
+    try:
+        deletion.delete_account(user, form.password.data)
+    except service.AccountError as exc:
+        db.session.rollback()
+        form.password.errors = [str(exc)]
+        return render_template("accounts/delete.html", form=form, blockers=blockers), 422
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Kontoen din er slettet."), "success")
+    return redirect(url_for("content.home"), code=303)

@@ -1,0 +1,141 @@
+"""Sign-up, verification, login and logout as a member sees them, mails through real SMTP."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from portal.accounts import service
+from tests.accounts.conftest import link_in, post_form
+from tests.conftest import PASSWORD, count_rows
+from tests.support.services import SmtpSink, body_text
+
+
+def test_signup_verify_login_logout_and_old_cookie_is_refused(
+    mail_app: Flask, mail_client: FlaskClient, smtp_sink: SmtpSink, csrf_token
+) -> None:
+    email = "ny.leser@example.org"
+    response = post_form(
+        mail_client,
+        "/signup",
+        {"name": "Ny Leser", "email": email, "password": PASSWORD},
+        csrf_token,
+    )
+    assert response.status_code == 200
+    assert "Sjekk e-posten din" in response.get_data(as_text=True)
+
+    (mail,) = smtp_sink.wait_for_mail(email)
+    assert mail["Subject"] == "Bekreft e-postadressen din"
+    path = link_in(mail)
+    assert path.startswith("/verify/")
+
+    # A mail scanner's GET changes nothing.
+    page = mail_client.get(path)
+    assert page.status_code == 200 and "Bekreft adressen" in page.get_data(as_text=True)
+    assert not service.find_by_email(email).is_verified
+    confirm = post_form(mail_client, path, {}, csrf_token)
+    assert confirm.status_code == 200
+    assert service.find_by_email(email).is_verified
+
+    login = post_form(mail_client, "/login", {"email": email, "password": PASSWORD}, csrf_token)
+    assert login.status_code == 303
+    assert mail_client.get("/account").status_code == 200
+    captured = mail_client.get_cookie("session").value
+
+    logout = post_form(mail_client, "/logout", {}, csrf_token, form_page="/account")
+    assert logout.status_code == 303
+    assert mail_client.get("/account").status_code == 302
+
+    thief = mail_app.test_client()
+    thief.set_cookie("session", captured)
+    response = thief.get("/account")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_unverified_user_cannot_log_in_with_password_but_can_resend(
+    mail_client: FlaskClient, smtp_sink: SmtpSink, create_user, csrf_token
+) -> None:
+    user = create_user(verified=False)
+    response = post_form(
+        mail_client, "/login", {"email": user.email, "password": PASSWORD}, csrf_token
+    )
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "bekrefte e-postadressen" in page
+    assert "Send bekreftelsen på nytt" in page
+    assert mail_client.get("/account").status_code == 302
+
+    resend = post_form(
+        mail_client, "/login/verify-again", {"email": user.email}, csrf_token, form_page="/login"
+    )
+    assert resend.status_code == 200
+    (mail,) = smtp_sink.wait_for_mail(user.email)
+    assert link_in(mail).startswith("/verify/")
+
+
+def test_wrong_password_and_unknown_address_get_the_same_answer(
+    client: FlaskClient, create_user, csrf_token
+) -> None:
+    user = create_user()
+    wrong = post_form(client, "/login", {"email": user.email, "password": "x" * 12}, csrf_token)
+    unknown = post_form(
+        client, "/login", {"email": "nobody@example.org", "password": "x" * 12}, csrf_token
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Feil e-postadresse eller passord." in wrong.get_data(as_text=True)
+    assert "Feil e-postadresse eller passord." in unknown.get_data(as_text=True)
+
+
+def test_bad_signup_input_rerenders_with_a_message_and_writes_nothing(
+    app: Flask, client: FlaskClient, create_user, csrf_token
+) -> None:
+    create_user()
+    before = count_rows("users")
+    cases = [
+        ({"name": "A", "email": "not-an-email", "password": PASSWORD}, "gyldig e-postadresse"),
+        ({"name": "A", "email": "a@example.org", "password": "kort"}, "minst 10 tegn"),
+        ({"name": "A", "email": "a@example.org", "password": "password123"}, "for vanlig"),
+        ({"name": "", "email": "a@example.org", "password": PASSWORD}, "Skriv navnet ditt"),
+        ({"name": "A", "email": "a@example.org", "password": "x" * 1025}, "høyst 1024"),
+    ]
+    for data, message in cases:
+        response = post_form(client, "/signup", data, csrf_token)
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True), data
+    assert count_rows("users") == before
+    assert count_rows("outbox_items") == 0
+
+
+def test_signup_for_a_known_address_answers_the_same_and_warns_the_owner(
+    mail_client: FlaskClient, smtp_sink: SmtpSink, create_user, csrf_token
+) -> None:
+    owner = create_user(name="Eier Eiersen")
+
+    known = post_form(
+        mail_client,
+        "/signup",
+        {"name": "Inntrenger", "email": owner.email, "password": PASSWORD},
+        csrf_token,
+    )
+    unknown = post_form(
+        mail_client,
+        "/signup",
+        {"name": "Inntrenger", "email": "fresh-address@example.org", "password": PASSWORD},
+        csrf_token,
+    )
+    assert known.status_code == unknown.status_code == 200
+    assert _without_tokens(known) == _without_tokens(unknown)
+
+    (warning,) = smtp_sink.wait_for_mail(owner.email)
+    assert warning["Subject"] == "Noen prøvde å registrere seg med adressen din"
+    assert "Ingen ny konto ble opprettet" in body_text(warning)
+    assert service.find_by_email(owner.email).name == "Eier Eiersen"
+    smtp_sink.wait_for_mail("fresh-address@example.org")
+
+
+def _without_tokens(response: TestResponse) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
