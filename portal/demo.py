@@ -7,12 +7,17 @@ from collections.abc import Callable
 from flask import Flask
 
 from portal.accounts import demo as accounts_demo
+from portal.content import cli as content_cli
+from portal.content import demo as content_demo
 
 # Domains add their `register(app)` CLI functions here.
-CLI_REGISTRARS: list[Callable[[Flask], None]] = []
+CLI_REGISTRARS: list[Callable[[Flask], None]] = [content_cli.register]
 
 
 def seed_all() -> list[str]:
     """Seed every domain; running it again changes nothing."""
     users = accounts_demo.seed()
-    return [f"demo users: {len(users)}"]
+    summary = [f"demo users: {len(users)}"]
+    articles = content_demo.seed()
+    summary.append("demo articles: " + ", ".join(f"{k} {v}" for k, v in articles.items()))
+    return summary

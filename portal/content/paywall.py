@@ -1,0 +1,76 @@
+"""What a reader gets of an article: the full HTML if `can_read` says so, else the teaser only.
+
+The view model handed to templates carries one HTML string and one table of contents,
+so a template cannot reach the gated part for a reader who may not read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_login import AnonymousUserMixin
+from markupsafe import Markup
+
+from portal.accounts.models import User
+from portal.billing.entitlements import ACCESS_LEVELS, can_read
+from portal.content.models import Article, Author, Category, Tag
+from portal.content.rendering import GATED_CLASS
+
+TOC_MIN_HEADINGS = 3
+
+
+@dataclass(frozen=True)
+class ReaderArticle:
+    id: int
+    slug: str
+    title: str
+    lede: str
+    access: str
+    category: Category
+    author: Author | None
+    tags: list[Tag]
+    published_at: datetime | None
+    updated_at: datetime
+    reading_minutes: int
+    html: Markup
+    toc: list[dict[str, str]]
+    full: bool
+    gated_selector: str = f".{GATED_CLASS}"
+
+    @property
+    def is_free(self) -> bool:
+        return self.access == "public"
+
+
+def readable_levels(user: User | AnonymousUserMixin | None) -> list[str]:
+    """The access levels this reader may read in full, asked of the one entitlement function."""
+    return [level for level in ACCESS_LEVELS if can_read(user, level)]
+
+
+def for_reader(article: Article, full: bool) -> ReaderArticle:
+    """Build the view; the deferred full body is only loaded when `full` is true."""
+    html = article.body_html if full else article.teaser_html
+    toc: list[Any] = article.body_toc if full else article.teaser_toc
+    return ReaderArticle(
+        id=article.id,
+        slug=article.slug,
+        title=article.title,
+        lede=article.lede,
+        access=article.access,
+        category=article.category,
+        author=article.author,
+        tags=list(article.tags),
+        published_at=article.published_at,
+        updated_at=article.updated_at,
+        reading_minutes=article.reading_minutes,
+        html=Markup(html),  # noqa: S704 - sanitised by nh3 at save time
+        toc=list(toc) if len(toc) >= TOC_MIN_HEADINGS else [],
+        full=full,
+    )
+
+
+def view_for(article: Article, user: User | AnonymousUserMixin | None) -> ReaderArticle:
+    """The article as this user may see it."""
+    return for_reader(article, can_read(user, article.access))

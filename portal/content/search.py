@@ -1,0 +1,210 @@
+"""Full-text search: PostgreSQL `norwegian` tsvectors with GIN indexes, or SQLite FTS5.
+
+A reader is matched, ranked and shown snippets only from text they may read: the whole
+article where `can_read` allows it, otherwise its public teaser (a separate vector / column).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import bindparam, func, literal_column, not_, or_, select, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.content.models import Article, Category
+from portal.extensions import db
+
+MAX_QUERY_CHARS = 200
+START, STOP = "\u27e6", "\u27e7"  # ⟦ ⟧: markers turned into <mark> after escaping
+
+# The index expressions of migration 0002; the query repeats them verbatim so the planner
+# can use the GIN indexes.
+_VECTOR = (
+    "setweight(to_tsvector('norwegian'::regconfig, {p}title), 'A') || "
+    "setweight(to_tsvector('norwegian'::regconfig, {p}lede), 'B') || "
+    "setweight(to_tsvector('norwegian'::regconfig, {p}{body}), 'C')"
+)
+FULL_VECTOR_SQL = _VECTOR.format(p="", body="body_text")
+TEASER_VECTOR_SQL = _VECTOR.format(p="", body="teaser_text")
+_QUERY_FULL = _VECTOR.format(p="articles.", body="body_text")
+_QUERY_TEASER = _VECTOR.format(p="articles.", body="teaser_text")
+FTS_TABLE_SQL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
+    "title, lede, teaser, body, tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+
+@dataclass
+class SearchHit:
+    article: Article
+    snippet: Markup
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def clean_query(raw: str | None) -> str:
+    """Any string in: NULs and control characters out, whitespace collapsed, length capped."""
+    value = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")
+    return re.sub(r"\s+", " ", value).strip()[:MAX_QUERY_CHARS]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def index_article(article: Article) -> None:
+    """Keep the SQLite FTS5 table in step with an article (PostgreSQL indexes itself)."""
+    if _dialect() != "sqlite":
+        return
+    db.session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article.id})
+    db.session.execute(
+        text(
+            "INSERT INTO article_fts (rowid, title, lede, teaser, body) "
+            "VALUES (:id, :title, :lede, :teaser, :body)"
+        ),
+        {
+            "id": article.id,
+            "title": article.title,
+            "lede": article.lede,
+            "teaser": article.teaser_text,
+            "body": article.body_text,
+        },
+    )
+
+
+def _highlight(fragment: str) -> Markup:
+    escaped = str(escape(fragment))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S704
+
+
+def search(
+    query: str,
+    readable: list[str],
+    visible: ColumnElement[bool],
+    *,
+    category: str | None = None,
+    access: str | None = None,
+    page: int = 1,
+    per_page: int = 10,
+) -> SearchPage:
+    """Ranked, paginated hits for `query` among `visible` articles; `readable` lists the
+    access levels whose full text this reader may search (from can_read)."""
+    query = clean_query(query)
+    if not query:
+        return SearchPage([], 0, page, per_page)
+    filters: list[ColumnElement[bool]] = [visible]
+    if category:
+        filters.append(Article.category.has(Category.slug == category))
+    if access:
+        filters.append(Article.access == access)
+    if _dialect() == "postgresql":
+        return _search_postgresql(query, readable, filters, page, per_page)
+    return _search_sqlite(query, readable, filters, page, per_page)
+
+
+def _search_postgresql(
+    query: str, readable: list[str], filters: list[Any], page: int, per_page: int
+) -> SearchPage:
+    tsquery = func.websearch_to_tsquery(literal_column("'norwegian'::regconfig"), query)
+    full, teaser = literal_column(_QUERY_FULL), literal_column(_QUERY_TEASER)
+    may_read = Article.access.in_(readable) if readable else literal_column("false")
+    match = or_(
+        may_read & full.op("@@")(tsquery),
+        not_(may_read) & teaser.op("@@")(tsquery),
+    )
+    rank = func.ts_rank(
+        literal_column(
+            f"CASE WHEN {_in_sql(readable)} THEN ({_QUERY_FULL}) ELSE ({_QUERY_TEASER}) END"
+        ),
+        tsquery,
+    )
+    source = literal_column(
+        f"CASE WHEN {_in_sql(readable)} THEN articles.body_text ELSE articles.teaser_text END"
+    )
+    headline = func.ts_headline(
+        literal_column("'norwegian'::regconfig"),
+        source,
+        tsquery,
+        f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2",
+    )
+    total = db.session.scalar(select(func.count(Article.id)).where(match, *filters)) or 0
+    rows = db.session.execute(
+        select(Article, headline)
+        .where(match, *filters)
+        .order_by(rank.desc(), Article.published_at.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    hits = [SearchHit(article, _highlight(snippet or "")) for article, snippet in rows]
+    return SearchPage(hits, total, page, per_page)
+
+
+def _in_sql(readable: list[str]) -> str:
+    # Access levels are our own constants, never user input; still, allow only known words.
+    levels = [level for level in readable if level in ("public", "members", "paid")]
+    if not levels:
+        return "false"
+    return "articles.access IN (" + ", ".join(f"'{level}'" for level in levels) + ")"
+
+
+def _fts_query(query: str, columns: str) -> str:
+    words = re.findall(r"\w+", query)[:20]
+    terms = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+    return f"{{{columns}}} : ({terms})" if terms else ""
+
+
+def _search_sqlite(
+    query: str, readable: list[str], filters: list[Any], page: int, per_page: int
+) -> SearchPage:
+    full_q, teaser_q = _fts_query(query, "title lede body"), _fts_query(query, "title lede teaser")
+    if not full_q:
+        return SearchPage([], 0, page, per_page)
+    sql = text(
+        "SELECT f.rowid AS id, bm25(article_fts, 10.0, 5.0, 1.0, 1.0) AS rank, 1 AS full "
+        "FROM article_fts f JOIN articles a ON a.id = f.rowid "
+        "WHERE article_fts MATCH :full_q AND a.access IN :readable "
+        "UNION ALL "
+        "SELECT f.rowid, bm25(article_fts, 10.0, 5.0, 1.0, 1.0), 0 "
+        "FROM article_fts f JOIN articles a ON a.id = f.rowid "
+        "WHERE article_fts MATCH :teaser_q AND a.access NOT IN :readable"
+    ).bindparams(bindparam("readable", expanding=True))
+    ranks = {
+        row.id: (row.rank, row.full)
+        for row in db.session.execute(
+            sql, {"full_q": full_q, "teaser_q": teaser_q, "readable": readable or ["-"]}
+        )
+    }
+    if not ranks:
+        return SearchPage([], 0, page, per_page)
+    articles = list(db.session.scalars(select(Article).where(Article.id.in_(ranks), *filters)))
+    articles.sort(key=lambda a: (ranks[a.id][0], -a.published_at.timestamp()))
+    window = articles[(page - 1) * per_page : page * per_page]
+    words = [w.lower() for w in re.findall(r"\w+", query)[:20]]
+    hits = []
+    for article in window:
+        source = article.body_text if ranks[article.id][1] else article.teaser_text
+        hits.append(SearchHit(article, _highlight(_snippet(source, words))))
+    return SearchPage(hits, len(articles), page, per_page)
+
+
+def _snippet(source: str, words: list[str], radius: int = 120) -> str:
+    lowered = source.lower()
+    positions = [p for p in (lowered.find(w) for w in words) if p >= 0]
+    start = max(0, min(positions) - radius) if positions else 0
+    piece = source[start : start + 2 * radius]
+    for word in sorted(set(words), key=len, reverse=True):
+        piece = re.sub(r"(?i)\b(" + re.escape(word) + r"\w*)", START + r"\1" + STOP, piece, count=3)
+    return ("…" if start else "") + piece + ("…" if start + 2 * radius < len(source) else "")

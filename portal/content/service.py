@@ -1,0 +1,103 @@
+"""Reading articles: what is published, lists, pages of a category, author or tag, related links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.content.models import Article, ArticleLink, Author, Category, Tag, article_tags
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+RELATED_COUNT = 3
+
+
+def visible(now: datetime | None = None) -> ColumnElement[bool]:
+    """Published, or scheduled and due (so a late beat never hides a due article)."""
+    now = now or utcnow()
+    return or_(
+        Article.status == "published",
+        and_(Article.status == "scheduled", Article.published_at <= now),
+    )
+
+
+def published() -> Select[tuple[Article]]:
+    return select(Article).where(visible()).order_by(Article.published_at.desc(), Article.id)
+
+
+def get_published(slug: str) -> Article | None:
+    """One visible article with category, author and tags; its full body stays unloaded."""
+    return db.session.scalar(
+        select(Article).where(Article.slug == slug, visible()).options(selectinload(Article.tags))
+    )
+
+
+def get_by_id(article_id: int) -> Article | None:
+    return db.session.get(Article, article_id)
+
+
+def related(article: Article) -> list[Article]:
+    """The editor's "les mer" links, else the latest of the same category (one query)."""
+    link = and_(ArticleLink.target_id == Article.id, ArticleLink.article_id == article.id)
+    rows = db.session.execute(
+        select(Article, ArticleLink.position)
+        .outerjoin(ArticleLink, link)
+        .where(
+            visible(),
+            Article.id != article.id,
+            or_(ArticleLink.article_id.is_not(None), Article.category_id == article.category_id),
+        )
+        .order_by(ArticleLink.position.is_(None), ArticleLink.position, Article.published_at.desc())
+        .limit(RELATED_COUNT + 10)
+    ).all()
+    chosen = [item for item, position in rows if position is not None]
+    return chosen or [item for item, _ in rows[:RELATED_COUNT]]
+
+
+def paginate(statement: Select[tuple[Article]], page: int, per_page: int = 12) -> object:
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False, max_per_page=50)
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def author_by_slug(slug: str) -> Author | None:
+    return db.session.scalar(select(Author).where(Author.slug == slug))
+
+
+def tag_by_slug(slug: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.slug == slug))
+
+
+def in_category(category: Category) -> Select[tuple[Article]]:
+    return published().where(Article.category_id == category.id)
+
+
+def by_author(author: Author) -> Select[tuple[Article]]:
+    return published().where(Article.author_id == author.id)
+
+
+def with_tag(tag: Tag) -> Select[tuple[Article]]:
+    return published().where(
+        Article.id.in_(select(article_tags.c.article_id).where(article_tags.c.tag_id == tag.id))
+    )
+
+
+def home() -> dict[str, object]:
+    """Latest, featured and the latest few per category."""
+    latest = list(db.session.scalars(published().limit(6)))
+    featured = list(db.session.scalars(published().where(Article.featured.is_(True)).limit(3)))
+    per_category = []
+    for category in categories():
+        items = list(db.session.scalars(in_category(category).limit(3)))
+        if items:
+            per_category.append((category, items))
+    return {"latest": latest, "featured": featured, "per_category": per_category}
