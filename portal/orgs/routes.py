@@ -1,5 +1,6 @@
-"""Organisation pages under /orgs/<org_slug>/ (being built)."""
+"""Organisation pages under /orgs/ (the view modules register themselves on `bp`)."""
 
-from flask import Blueprint
+from portal.orgs import home_views, member_views, org_views  # noqa: F401 - they register views
+from portal.orgs.blueprint import bp
 
-bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+__all__ = ["bp"]
