@@ -4,6 +4,9 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTEST_WORKERS ?= 2
+# The compose PostgreSQL needs a password; local trust auth ignores it.
+PGPASSWORD ?= postgres
+export PGPASSWORD
 
 .PHONY: install translations run test test-sqlite lint format services bench clean
 

@@ -42,6 +42,7 @@ def celery_config(settings: dict[str, Any]) -> dict[str, Any]:
         # Above the longest task's time limit, so a late ack is never redelivered early.
         "broker_transport_options": {
             "visibility_timeout": 3600,
+            "max_retries": 0,
             "socket_connect_timeout": timeout,
             "socket_timeout": timeout * 3,
         },

@@ -67,10 +67,11 @@ def build_message(payload: dict[str, Any]) -> EmailMessage:
     message["Subject"] = payload["subject"]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = payload.get("message_id") or make_msgid()
-    message["Content-Language"] = payload.get("locale", "nb")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
+    # After set_content, which clears Content-* headers.
+    message["Content-Language"] = payload.get("locale", "nb")
     return message
 
 

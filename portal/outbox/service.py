@@ -57,6 +57,9 @@ def add(handler: str, payload: dict[str, Any], key: str) -> OutboxItem:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        # A SAVEPOINT was released; the outer transaction has not committed yet.
+        return
     ids = session.info.pop(_SESSION_KEY, None)
     if ids:
         dispatch(ids)
@@ -64,7 +67,8 @@ def _dispatch_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_SESSION_KEY, None)
+    if session.get_nested_transaction() is None:
+        session.info.pop(_SESSION_KEY, None)
 
 
 _broker_down_until = 0.0
@@ -141,9 +145,8 @@ def run(item_id: int) -> str:
         return item.status
     item.attempts += 1
     item.dispatched_at = item.dispatched_at or utcnow()
-    func = _resolve(item.handler)
     try:
-        func(item.payload)
+        _resolve(item.handler)(item.payload)
     except TransientError as exc:
         item.last_error = str(exc)[:2000]
         db.session.commit()

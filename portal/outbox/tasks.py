@@ -25,6 +25,10 @@ def run_item(self: Task, item_id: int) -> str:
     try:
         return service.run(item_id)
     except TransientError as exc:
+        if self.request.is_eager:
+            # In-process (no broker): no sleeping retries inside a request; the item stays
+            # pending and `flask outbox-redispatch` (or the next beat) hands it over again.
+            return "pending"
         if self.request.retries >= MAX_RETRIES:
             service.mark_failed_after_retries(item_id, f"gave up after retries: {exc}")
             return "failed"

@@ -156,7 +156,7 @@ class CeleryWorker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = self.logfile.open("ab")
+        self._log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -179,7 +179,7 @@ class CeleryWorker:
             ],
             cwd=ROOT,
             env=self.env,
-            stdout=log,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         wait_for(lambda: b"ready." in self.logfile.read_bytes(), timeout=60)
@@ -191,7 +191,9 @@ class CeleryWorker:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(timeout=10)
             self.proc = None
+            self._log.close()
 
     def log(self) -> str:
         return self.logfile.read_text(errors="replace")

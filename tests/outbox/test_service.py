@@ -1,0 +1,124 @@
+"""The outbox: work leaves only after commit, exactly once, and survives a broker outage."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.mail import service as mail
+from portal.outbox import service as outbox
+from portal.outbox.models import DONE, FAILED, PENDING, OutboxItem
+from tests.support.services import SmtpSink, body_text
+
+
+def queue_welcome(key: str, to: str = "lise@example.org") -> None:
+    mail.queue(to, "test_notice", "nb", key, headline="Hei Lise")
+
+
+@pytest.fixture
+def smtp_app(make_app, smtp_sink: SmtpSink) -> Flask:
+    return make_app(MAIL_URL=smtp_sink.url)
+
+
+def items() -> list[OutboxItem]:
+    return list(db.session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+def test_a_rolled_back_transaction_sends_nothing(
+    app: Flask, smtp_app: Flask, smtp_sink: SmtpSink
+) -> None:
+    with smtp_app.app_context():
+        queue_welcome("rollback-1")
+        db.session.rollback()
+        assert items() == []
+        # The same work in a transaction that commits does go out.
+        queue_welcome("commit-1")
+        db.session.commit()
+        smtp_sink.wait_for_mail("lise@example.org")
+        assert [i.status for i in items()] == [DONE]
+        db.session.query(OutboxItem).delete()
+        db.session.commit()
+
+
+def test_the_same_key_queues_one_mail(
+    committed_app: Flask, smtp_app: Flask, smtp_sink: SmtpSink
+) -> None:
+    with smtp_app.app_context():
+        queue_welcome("same-key")
+        queue_welcome("same-key")
+        db.session.commit()
+        queue_welcome("same-key")
+        db.session.commit()
+        smtp_sink.wait_for_mail("lise@example.org")
+        time.sleep(0.3)
+        assert len(smtp_sink.to("lise@example.org")) == 1
+        assert len(items()) == 1
+
+
+def test_mail_is_composed_in_the_recipients_language(
+    committed_app: Flask, smtp_app: Flask, smtp_sink: SmtpSink
+) -> None:
+    with smtp_app.app_context():
+        mail.queue("en@example.org", "test_notice", "en", "lang-en", headline="Hi")
+        mail.queue("nb@example.org", "test_notice", "nb", "lang-nb", headline="Hei")
+        db.session.commit()
+    english = smtp_sink.wait_for_mail("en@example.org")[0]
+    norwegian = smtp_sink.wait_for_mail("nb@example.org")[0]
+    assert english["Subject"] == "A message from Veivalg"
+    assert norwegian["Subject"] == "En melding fra Veivalg"
+    assert "Hi" in body_text(english) and english["Content-Language"] == "en"
+    assert english.get_body(preferencelist=("html",)) is not None
+
+
+def test_transient_smtp_failure_stays_pending_and_is_sent_later(
+    committed_app: Flask, smtp_app: Flask, smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.reject_code = 451
+    with smtp_app.app_context():
+        queue_welcome("transient")
+        db.session.commit()
+        item = items()[0]
+        assert item.status == PENDING and item.attempts == 1
+        assert "451" in (item.last_error or "")
+        smtp_sink.reject_code = None
+        assert outbox.redispatch_pending(older_than=__import__("datetime").timedelta(0)) == 1
+        smtp_sink.wait_for_mail("lise@example.org")
+        db.session.expire_all()
+        assert items()[0].status == DONE
+
+
+def test_permanent_smtp_failure_is_recorded_and_not_retried(
+    committed_app: Flask, smtp_app: Flask, smtp_sink: SmtpSink
+) -> None:
+    smtp_sink.reject_code = 550
+    with smtp_app.app_context():
+        queue_welcome("permanent")
+        db.session.commit()
+        item = items()[0]
+        assert item.status == FAILED and "550" in (item.last_error or "")
+        smtp_sink.reject_code = None
+        outbox.dispatch([item.id])
+        assert smtp_sink.to("lise@example.org") == []
+
+
+def test_file_transport_writes_eml_files(make_app, committed_app: Flask, tmp_path: Path) -> None:
+    app = make_app(MAIL_URL=f"file://{tmp_path / 'mail'}")
+    with app.app_context():
+        queue_welcome("file-1")
+        db.session.commit()
+    files = list((tmp_path / "mail").glob("*.eml"))
+    assert len(files) == 1
+    assert "Hei Lise" in files[0].read_text()
+
+
+def test_unknown_handler_is_a_permanent_failure(committed_app: Flask) -> None:
+    with committed_app.app_context():
+        item = outbox.add("os:system", {"cmd": "true"}, key="evil")
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(OutboxItem, item.id).status == FAILED
