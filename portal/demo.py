@@ -7,17 +7,20 @@ from collections.abc import Callable
 from flask import Flask
 
 from portal.accounts import demo as accounts_demo
+from portal.billing import cli as billing_cli
+from portal.billing import demo as billing_demo
 from portal.content import cli as content_cli
 from portal.content import demo as content_demo
 
 # Domains add their `register(app)` CLI functions here.
-CLI_REGISTRARS: list[Callable[[Flask], None]] = [content_cli.register]
+CLI_REGISTRARS: list[Callable[[Flask], None]] = [billing_cli.register, content_cli.register]
 
 
 def seed_all() -> list[str]:
     """Seed every domain; running it again changes nothing."""
     users = accounts_demo.seed()
     summary = [f"demo users: {len(users)}"]
+    summary += billing_demo.seed(users)
     articles = content_demo.seed()
     summary.append("demo articles: " + ", ".join(f"{k} {v}" for k, v in articles.items()))
     return summary

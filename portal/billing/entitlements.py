@@ -7,22 +7,58 @@ from flask_login import AnonymousUserMixin
 
 from portal.accounts.models import User
 from portal.billing import grants
+from portal.billing import service as billing_service
+from portal.orgs import service as orgs_service
+from portal.orgs.models import Organization
+from portal.timeutil import utcnow
 
 ACCESS_LEVELS = ("public", "members", "paid")
 
 
-def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
-    """Paid-level access: staff, or an active complimentary grant.
+def org_has_access(org: Organization) -> bool:
+    """An organisation's seats read paid articles while its subscription is live (active,
+    trialing, past_due; cancelled ones until the period ends), during its trial, or with an
+    active complimentary grant."""
+    now = utcnow()
+    if org.deleted_at is not None:
+        return False
+    if org.trial_ends_at is not None and now < org.trial_ends_at:
+        return True
+    subscription = billing_service.org_subscription(org)
+    if subscription is not None and subscription.grants_access(now):
+        return True
+    return grants.active_org_grant(org, now) is not None
 
-    The billing issue adds individual subscriptions, organisation seats and trials here.
+
+def _compute_paid_access(user: User) -> bool:
+    if user.is_staff:
+        return True
+    now = utcnow()
+    if grants.active_user_grant(user, now) is not None:
+        return True
+    subscription = billing_service.user_subscription(user)
+    if subscription is not None and subscription.grants_access(now):
+        return True
+    return any(org_has_access(m.org) for m in orgs_service.memberships_for_user(user))
+
+
+def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
+    """Paid-level access: staff, a complimentary grant, a live individual subscription, or a
+    seat (membership) in an organisation that has access.
+
     The answer is cached for the request, since a page may ask many times.
     """
     if user is None or not user.is_authenticated:
         return False
     cache = g.setdefault("_paid_access", {})
     if user.id not in cache:
-        cache[user.id] = user.is_staff or grants.active_user_grant(user) is not None
+        cache[user.id] = _compute_paid_access(user)
     return cache[user.id]
+
+
+def forget(user: User) -> None:
+    """Drop the cached answer (after a change within the same request)."""
+    g.setdefault("_paid_access", {}).pop(user.id, None)
 
 
 def can_read(user: User | AnonymousUserMixin | None, access: str) -> bool:
@@ -35,3 +71,12 @@ def can_read(user: User | AnonymousUserMixin | None, access: str) -> bool:
     if access == "paid":
         return has_paid_access(user)
     return False
+
+
+def payment_problem(user: User | AnonymousUserMixin | None) -> bool:
+    """True when one of the user's own subscriptions is past due (the banner asks to update
+    the payment method)."""
+    if user is None or not user.is_authenticated:
+        return False
+    subscription = billing_service.user_subscription(user)
+    return subscription is not None and subscription.status == "past_due"

@@ -1,0 +1,169 @@
+"""Checkout and the Customer Portal: what we send to Stripe, and who may start them."""
+
+from __future__ import annotations
+
+from flask import g
+
+from portal.billing import customers, entitlements, plans
+from portal.billing.models import CheckoutAttempt
+from portal.extensions import db
+from portal.orgs import service as orgs_service
+from tests.billing.helpers import make_event, post_event
+
+
+def _session_obj(attempt: CheckoutAttempt, subscription_id: str, **overrides: object) -> dict:
+    ref = f"org:{attempt.org_id}" if attempt.org_id else f"user:{attempt.user_id}"
+    obj = {
+        "id": attempt.stripe_session_id,
+        "object": "checkout.session",
+        "mode": "subscription",
+        "customer": attempt.stripe_customer_id,
+        "client_reference_id": ref,
+        "metadata": {"veivalg_checkout": str(attempt.id), "veivalg_owner": ref},
+        "subscription": subscription_id,
+        "status": "complete",
+    }
+    obj.update(overrides)
+    return obj
+
+
+def test_individual_checkout_sends_a_bound_subscription_session(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    login(client, user)
+    token = csrf_token(client, "/billing/pricing")
+    response = client.post(
+        "/billing/checkout", data={"csrf_token": token, "plan": "individual_yearly"}
+    )
+    assert response.status_code == 303
+    assert response.location.startswith("https://checkout.stripe.test/")
+    [sent] = stripe_on.recorded("/v1/checkout/sessions")
+    params = sent["params"]
+    plan = plans.get_by_code("individual_yearly")
+    customer = customers.for_user(user)
+    assert params["mode"] == "subscription"
+    assert params["customer"] == customer.stripe_customer_id
+    assert params["line_items"] == [{"price": plan.stripe_price_id, "quantity": "1"}]
+    assert params["client_reference_id"] == f"user:{user.id}"
+    assert "{CHECKOUT_SESSION_ID}" in params["success_url"]
+    assert params["cancel_url"].endswith("/billing/cancelled")
+    assert "tax_id_collection" not in params
+    assert sent["idempotency_key"].startswith("checkout:")
+    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    assert attempt.stripe_session_id in response.location
+    assert attempt.user_id == user.id
+
+
+def test_each_attempt_has_its_own_idempotency_key(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    login(client, create_user())
+    for _ in range(2):
+        token = csrf_token(client, "/billing/pricing")
+        client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    keys = {r["idempotency_key"] for r in stripe_on.recorded("/v1/checkout/sessions")}
+    assert len(keys) == 2
+
+
+def test_subscribing_through_checkout_gives_access(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    login(client, user)
+    token = csrf_token(client, "/billing/pricing")
+    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    waiting = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
+    assert waiting.status_code == 200
+    assert 'http-equiv="refresh"' in waiting.get_data(as_text=True)
+    assert not entitlements.can_read(user, "paid")
+
+    plan = plans.get_by_code("individual_monthly")
+    sub = stripe_on.subscribe(attempt.stripe_customer_id, plan.stripe_price_id)
+    response = post_event(
+        client, make_event("checkout.session.completed", _session_obj(attempt, sub["id"]))
+    )
+    assert response.status_code == 200
+
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(user, "paid")
+    done = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
+    assert "refresh" not in done.get_data(as_text=True)
+    assert "Abonnementet er aktivt" in done.get_data(as_text=True)
+
+
+def test_org_checkout_collects_seats_address_and_vat_number(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    login(client, owner)
+    token = csrf_token(client, "/billing/pricing")
+    response = client.post(
+        f"/billing/orgs/{org.slug}/checkout",
+        data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "7"},
+    )
+    assert response.status_code == 303
+    [sent] = stripe_on.recorded("/v1/checkout/sessions")
+    params = sent["params"]
+    assert params["line_items"][0]["quantity"] == "7"
+    assert params["billing_address_collection"] == "required"
+    assert params["tax_id_collection"] == {"enabled": "true"}
+    assert params["client_reference_id"] == f"org:{org.id}"
+    assert params["customer"] == customers.for_org(org).stripe_customer_id
+
+
+def test_non_owner_cannot_open_org_checkout_or_portal(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    org = create_org()
+    member = create_user()
+    orgs_service.add_member(org, member, "admin", None, "test", None)
+    outsider = create_user()
+    login(client, member)
+    token = csrf_token(client, "/billing/pricing")
+    checkout = client.post(
+        f"/billing/orgs/{org.slug}/checkout",
+        data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "3"},
+    )
+    portal = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    assert checkout.status_code == 403
+    assert portal.status_code == 403
+    login(client, outsider)
+    token = csrf_token(client, "/billing/pricing")
+    assert (
+        client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert stripe_on.recorded("/v1/checkout/sessions") == []
+    assert stripe_on.recorded("/v1/billing_portal/sessions") == []
+
+
+def test_portal_session_for_the_member_and_for_owners(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    user = create_user()
+    customers.ensure_for(user)
+    login(client, user)
+    token = csrf_token(client, "/billing/manage")
+    response = client.post("/billing/manage", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.location.startswith("https://billing.stripe.test/")
+    [sent] = stripe_on.recorded("/v1/billing_portal/sessions")
+    assert sent["params"]["customer"] == customers.for_user(user).stripe_customer_id
+    assert sent["params"]["return_url"].endswith("/billing/manage")
+
+    org = create_org(user)
+    customers.ensure_for(org)
+    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
+    response = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    assert response.status_code == 303
+    sent = stripe_on.recorded("/v1/billing_portal/sessions")[-1]
+    assert sent["params"]["customer"] == customers.for_org(org).stripe_customer_id
+
+
+def test_cancel_returns_to_pricing(app, client):
+    response = client.get("/billing/cancelled", follow_redirects=True)
+    assert response.request.path == "/billing/pricing"
+    assert "avbrutt" in response.get_data(as_text=True)
