@@ -32,17 +32,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def init_logging(app: Flask) -> None:
+    """Log the `portal` loggers to stderr (JSON lines when LOG_JSON) and time each request."""
     root = logging.getLogger("portal")
-    if not any(getattr(h, "_veivalg", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_veivalg", False)), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
         handler._veivalg = True  # type: ignore[attr-defined]
-        handler.setFormatter(
-            JsonFormatter()
-            if app.config["LOG_JSON"]
-            else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-        )
         root.addHandler(handler)
         root.propagate = False
+    handler.setFormatter(
+        JsonFormatter()
+        if app.config["LOG_JSON"]
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root.setLevel(app.config["LOG_LEVEL"])
 
     @app.before_request
