@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.accounts import tokens
 from portal.accounts.models import User
@@ -13,8 +13,12 @@ from portal.timeutil import utcnow
 
 
 def _link(endpoint: str, **values: str) -> str:
-    """An absolute link from BASE_URL, so mails never depend on the request's Host header."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """An absolute link from BASE_URL, so mails never depend on the request's Host header.
+
+    Built from the URL map directly, so it works outside a request too (CLI, tasks).
+    """
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _key(kind: str, user: User, unique: str) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import inspect, select
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.outbox import service as outbox_service
 from tests.support.ratelimit import fresh_memory_limits
@@ -54,6 +56,13 @@ def link_in(message: Any) -> str:
     match = LINK.search(body_text(message))
     assert match, body_text(message)
     return match.group(1)
+
+
+def reload(user: User) -> User | None:
+    """The user as the database has it now (requests run in their own sessions)."""
+    user_id = inspect(user).identity[0]
+    db.session.expire_all()
+    return db.session.scalar(select(User).where(User.id == user_id))
 
 
 def post_form(

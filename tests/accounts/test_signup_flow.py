@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from portal.accounts import service
-from tests.accounts.conftest import link_in, post_form
+from tests.accounts.conftest import link_in, post_form, reload
 from tests.conftest import PASSWORD, count_rows
 from tests.support.services import SmtpSink, body_text
 
@@ -38,7 +38,7 @@ def test_signup_verify_login_logout_and_old_cookie_is_refused(
     assert not service.find_by_email(email).is_verified
     confirm = post_form(mail_client, path, {}, csrf_token)
     assert confirm.status_code == 200
-    assert service.find_by_email(email).is_verified
+    assert reload(service.find_by_email(email)).is_verified
 
     login = post_form(mail_client, "/login", {"email": email, "password": PASSWORD}, csrf_token)
     assert login.status_code == 303
