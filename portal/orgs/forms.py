@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 
@@ -37,10 +38,10 @@ def _org_number() -> StringField:
 
 
 ROLE_CHOICES = [
-    ("member", _l("Medlem")),
-    ("editor", _l("Redaktør")),
-    ("admin", _l("Administrator")),
-    ("owner", _l("Eier")),
+    SelectChoice("member", _l("Medlem")),
+    SelectChoice("editor", _l("Redaktør")),
+    SelectChoice("admin", _l("Administrator")),
+    SelectChoice("owner", _l("Eier")),
 ]
 
 

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -31,6 +31,12 @@ class InvitationProblem(OrgError):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+def absolute_link(endpoint: str, **values: str) -> str:
+    """A link from BASE_URL (mails never depend on a request's Host header, or on a request)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _hash(token: str) -> str:
@@ -93,9 +99,7 @@ def invite(
 
 
 def _send(org: Organization, actor: User, invitation: Invitation, token: str) -> None:
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "orgs.invitation", token=token, _external=False
-    )
+    link = absolute_link("orgs.invitation", token=token)
     mail.queue(
         invitation.email,
         "orgs_invitation",
@@ -213,6 +217,5 @@ def _tell_admins_seats_full(org: Organization, invitation: Invitation) -> None:
                 org_name=org.name,
                 invitee=invitation.email,
                 seat_limit=org.seat_limit,
-                link=current_app.config["BASE_URL"].rstrip("/")
-                + url_for("orgs.members", org_slug=org.slug),
+                link=absolute_link("orgs.members", org_slug=org.slug),
             )

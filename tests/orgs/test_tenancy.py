@@ -1,0 +1,211 @@
+"""Tenant isolation at the HTTP level: every /orgs/<org_slug>/ route is 404 to outsiders, and no
+id of another organisation reaches its data through a path, query string or form field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from portal.extensions import db
+from portal.orgs import domains, invitations, scoping
+from portal.orgs.models import Invitation, Membership, Organization, OrgAuditEntry, OrgDomain
+from tests.orgs.conftest import Tenant
+
+
+def org_rules(app: Flask) -> list[Rule]:
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/orgs/<org_slug>/")]
+    assert len(rules) >= 10, "the sweep found too few organisation routes"
+    return rules
+
+
+def methods(rule: Rule) -> list[str]:
+    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+
+
+def ids_of(tenant: Tenant) -> dict[str, int]:
+    """One id of each kind of row the tenant has (all its rows need an id of every kind)."""
+    with scoping.system_scope():
+        return {
+            "membership_id": db.session.scalar(
+                select(Membership.id).where(Membership.org_id == tenant.org.id)
+            ),
+            "invitation_id": db.session.scalar(
+                select(Invitation.id).where(Invitation.org_id == tenant.org.id)
+            ),
+            "domain_id": db.session.scalar(
+                select(OrgDomain.id).where(OrgDomain.org_id == tenant.org.id)
+            ),
+        }
+
+
+def url_for_rule(rule: Rule, slug: str, ids: dict[str, int]) -> str:
+    values: dict[str, Any] = {"org_slug": slug}
+    for arg in rule.arguments - {"org_slug"}:
+        values[arg] = ids[arg]
+    return rule.build(values, append_unknown=False)[1]  # type: ignore[index]
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    """Everything of one organisation's rows that a write could change."""
+    with scoping.system_scope():
+        db.session.expire_all()
+        fresh = db.session.get(Organization, org.id)
+        return {
+            "org": (fresh.name, fresh.slug, fresh.seat_limit, fresh.deleted_at, fresh.org_number),
+            "members": sorted(
+                db.session.execute(
+                    select(Membership.id, Membership.user_id, Membership.role).where(
+                        Membership.org_id == org.id
+                    )
+                ).all()
+            ),
+            "invitations": sorted(
+                db.session.execute(
+                    select(
+                        Invitation.id,
+                        Invitation.token_hash,
+                        Invitation.revoked_at,
+                        Invitation.accepted_at,
+                        Invitation.expires_at,
+                    ).where(Invitation.org_id == org.id)
+                ).all()
+            ),  # fmt: skip
+            "domains": sorted(
+                db.session.execute(
+                    select(OrgDomain.id, OrgDomain.domain).where(OrgDomain.org_id == org.id)
+                ).all()
+            ),
+            "audit": db.session.scalar(
+                select(db.func.count()).where(OrgAuditEntry.org_id == org.id)
+            ),
+        }
+
+
+@pytest.fixture
+def acme_full(acme: Tenant) -> Tenant:
+    """acme with an invitation and an allowed domain, so every id kind exists."""
+    invitations.invite(acme.org, acme.owner, "colleague@acme.test", "member")
+    domains.add_domain(acme.org, acme.owner, "acme.test")
+    db.session.flush()
+    return acme
+
+
+@pytest.fixture
+def fjord_full(fjord: Tenant) -> Tenant:
+    invitations.invite(fjord.org, fjord.owner, "colleague@fjord.test", "member")
+    domains.add_domain(fjord.org, fjord.owner, "fjord.test")
+    db.session.flush()
+    return fjord
+
+
+def acme_markers(acme: Tenant) -> list[str]:
+    return ["Acme AS", "acme.test", "colleague@acme.test"]
+
+
+def test_every_org_route_is_404_to_a_logged_in_non_member(
+    app: Flask, client, login, acme_full: Tenant, fjord_full: Tenant
+) -> None:
+    login(client, fjord_full.owner)
+    ids = ids_of(acme_full)
+    before = snapshot(acme_full.org)
+    for rule in org_rules(app):
+        url = url_for_rule(rule, "acme", ids)
+        for method in methods(rule):
+            response = client.open(
+                url, method=method, data={"role": "owner", "confirm_name": "Acme AS"}
+            )
+            assert response.status_code == 404, (method, url, response.status_code)
+            body = response.get_data(as_text=True)
+            for marker in acme_markers(acme_full):
+                assert marker not in body, (method, url, marker)
+    assert snapshot(acme_full.org) == before
+
+
+def test_every_org_route_sends_an_anonymous_visitor_to_login(
+    app: Flask, client, acme_full: Tenant
+) -> None:
+    ids = ids_of(acme_full)
+    for rule in org_rules(app):
+        url = url_for_rule(rule, "acme", ids)
+        for method in methods(rule):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert "/login" in response.headers["Location"], (method, url)
+
+
+def test_every_org_route_is_404_for_a_deleted_org_even_to_its_owner(
+    app: Flask, client, login, acme_full: Tenant
+) -> None:
+    from portal.timeutil import utcnow
+
+    acme_full.org.deleted_at = utcnow()
+    db.session.flush()
+    login(client, acme_full.owner)
+    ids = ids_of(acme_full)
+    for rule in org_rules(app):
+        url = url_for_rule(rule, "acme", ids)
+        for method in methods(rule):
+            assert client.open(url, method=method).status_code == 404, (method, url)
+
+
+def test_unknown_org_slug_is_404(client, login, fjord: Tenant) -> None:
+    login(client, fjord.owner)
+    assert client.get("/orgs/no-such-org/").status_code == 404
+    assert client.get("/orgs/no-such-org/members").status_code == 404
+
+
+def test_acme_ids_in_fjord_paths_query_strings_and_forms_reach_nothing_of_acme(
+    app: Flask, client, login, csrf_token, acme_full: Tenant, fjord_full: Tenant
+) -> None:
+    login(client, fjord_full.owner)
+    acme_ids = ids_of(acme_full)
+    fjord_ids = ids_of(fjord_full)
+    token = csrf_token(client, "/orgs/fjord/invitations")
+    before = snapshot(acme_full.org)
+    # The acme ids as every kind of id, plus acme's org id and slug, as query and form values.
+    foreign = {**acme_ids, "org_id": acme_full.org.id, "id": acme_ids["membership_id"],
+               "org_slug": "acme", "slug": "acme"}  # fmt: skip
+    query = "&".join(f"{k}={v}" for k, v in foreign.items())
+    int_rules = [r for r in org_rules(app) if r.arguments - {"org_slug"}]
+    assert int_rules
+    for rule in org_rules(app):
+        for method in methods(rule):
+            # 1. acme ids in the path of fjord's routes: 404.
+            if rule in int_rules:
+                for kind, value in acme_ids.items():
+                    url = url_for_rule(rule, "fjord", {**fjord_ids, kind: value})
+                    if f"/{value}/" not in url:
+                        continue
+                    response = client.open(
+                        url, method=method, data={"csrf_token": token, "role": "member"}
+                    )
+                    assert response.status_code == 404, (method, url, response.status_code)
+                continue
+            # 2. acme ids in query strings and form fields of fjord's own routes.
+            url = url_for_rule(rule, "fjord", fjord_ids) + "?" + query
+            response = client.open(url, method=method, data={"csrf_token": token, **foreign})
+            assert response.status_code < 500, (method, url)
+            body = response.get_data(as_text=True)
+            for marker in acme_markers(acme_full):
+                assert marker not in body, (method, url, marker)
+    assert snapshot(acme_full.org) == before
+
+
+def test_the_header_switcher_lists_only_the_users_own_orgs(
+    client, login, acme: Tenant, fjord: Tenant, add_member
+) -> None:
+    add_member(fjord.org, acme.member, "member")
+    login(client, acme.member)
+    body = client.get("/orgs/acme/").get_data(as_text=True)
+    nav = re.search(r'<nav class="main-nav".*?</nav>', body, re.S).group(0)
+    assert "Acme AS" in nav and "Fjord kommune" in nav
+    login(client, acme.editor)
+    nav = re.search(
+        r'<nav class="main-nav".*?</nav>', client.get("/orgs/acme/").get_data(as_text=True), re.S
+    ).group(0)
+    assert "Acme AS" in nav and "Fjord kommune" not in nav
