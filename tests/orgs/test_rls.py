@@ -54,7 +54,8 @@ def test_the_runtime_role_is_not_superuser_has_no_bypassrls_and_owns_no_table(ap
     assert role.rolsuper is False and role.rolbypassrls is False
     owned = db.session.execute(
         text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = 'public' AND tableowner = current_user"
         )
     ).all()
     assert owned == []
@@ -100,9 +101,8 @@ def test_a_fjord_row_cannot_be_written_while_acme_is_set(tenants) -> None:
         f"UPDATE memberships SET org_id = {fjord.org.id} WHERE user_id = {acme.member.id}",
     ]
     for statement in statements:
-        with pytest.raises(DBAPIError, match="row-level security"):
-            with db.session.begin_nested():
-                db.session.execute(text(statement))
+        with pytest.raises(DBAPIError, match="row-level security"), db.session.begin_nested():
+            db.session.execute(text(statement))
     # Updates and deletes of fjord's rows silently touch nothing.
     assert (
         db.session.execute(
@@ -138,9 +138,8 @@ def test_the_audit_log_is_append_only_for_the_runtime_role(tenants) -> None:
     acme, _ = tenants
     set_scope(org_id=acme.org.id)
     for statement in ("UPDATE org_audit_log SET action = 'x'", "DELETE FROM org_audit_log"):
-        with pytest.raises(DBAPIError, match="permission denied"):
-            with db.session.begin_nested():
-                db.session.execute(text(statement))
+        with pytest.raises(DBAPIError, match="permission denied"), db.session.begin_nested():
+            db.session.execute(text(statement))
 
 
 def test_the_scope_follows_the_session_across_commits(app, acme: Tenant) -> None:
