@@ -68,7 +68,7 @@ class StripeSide:
             "items": [{"plan": price_id, "quantity": quantity}],
         }
         if trial_days:
-            params["trial_period_days"] = trial_days
+            params["trial_end"] = int(time.time()) + trial_days * 86400
         return self.client.v1.subscriptions.create(params).to_dict()
 
     def subscription(self, subscription_id: str) -> dict[str, Any]:

@@ -1,0 +1,104 @@
+"""Organisation seats: the subscription quantity sets the seat limit; owners add or remove seats."""
+
+from __future__ import annotations
+
+from portal.billing import customers, plans
+from portal.billing.models import Subscription
+from portal.extensions import db
+from portal.orgs import service as orgs_service
+from portal.orgs.models import OrgAuditEntry
+from portal.orgs.scoping import system_scope
+from tests.billing.helpers import make_event, post_event
+
+
+def _org_subscribed(stripe_on, client, org, quantity):
+    customer = customers.ensure_for(org)
+    plan = plans.get_by_code("org_seat_monthly")
+    sub = stripe_on.subscribe(customer.stripe_customer_id, plan.stripe_price_id, quantity)
+    post_event(client, make_event("customer.subscription.created", sub))
+    return sub
+
+
+def _quantity_in_stripe(stripe_on, sub_id):
+    return stripe_on.subscription(sub_id)["items"]["data"][0]["quantity"]
+
+
+def test_subscription_quantity_becomes_the_seat_limit(app, client, stripe_on, create_org):
+    org = create_org()
+    _org_subscribed(stripe_on, client, org, 4)
+    db.session.refresh(org)
+    assert org.seat_limit == 4
+
+
+def test_owner_adds_seats_through_stripe(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    sub = _org_subscribed(stripe_on, client, org, 2)
+    login(client, owner)
+    page = client.get(f"/billing/orgs/{org.slug}/manage")
+    assert page.status_code == 200 and "Endre antall plasser" in page.get_data(as_text=True)
+    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
+    response = client.post(
+        f"/billing/orgs/{org.slug}/seats", data={"csrf_token": token, "seats": "6"}
+    )
+    assert response.status_code == 303
+    assert _quantity_in_stripe(stripe_on, sub["id"]) == 6
+    assert db.session.scalar(db.select(Subscription)).quantity == 6
+    db.session.refresh(org)
+    assert org.seat_limit == 6
+    with system_scope():
+        actions = db.session.scalars(
+            db.select(OrgAuditEntry.action).where(OrgAuditEntry.org_id == org.id)
+        ).all()
+    assert "billing.seats_changed" in actions
+
+
+def test_seats_never_below_the_members(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    sub = _org_subscribed(stripe_on, client, org, 3)
+    for _ in range(2):
+        orgs_service.add_member(org, create_user(), "member", None, "test", None)
+    login(client, owner)
+    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
+    response = client.post(
+        f"/billing/orgs/{org.slug}/seats", data={"csrf_token": token, "seats": "2"}
+    )
+    assert response.status_code == 422
+    assert "kan ikke være lavere enn 3" in response.get_data(as_text=True)
+    assert _quantity_in_stripe(stripe_on, sub["id"]) == 3
+    bad = client.post(f"/billing/orgs/{org.slug}/seats", data={"csrf_token": token, "seats": "x"})
+    assert bad.status_code == 422
+
+
+def test_only_owners_change_seats(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    org = create_org()
+    sub = _org_subscribed(stripe_on, client, org, 3)
+    admin = create_user()
+    orgs_service.add_member(org, admin, "admin", None, "test", None)
+    login(client, admin)
+    page = client.get(f"/billing/orgs/{org.slug}/manage")
+    assert page.status_code == 200
+    assert "Endre antall plasser" not in page.get_data(as_text=True)
+    token = csrf_token(client, "/billing/pricing")
+    response = client.post(
+        f"/billing/orgs/{org.slug}/seats", data={"csrf_token": token, "seats": "9"}
+    )
+    assert response.status_code == 403
+    assert _quantity_in_stripe(stripe_on, sub["id"]) == 3
+
+
+def test_seat_limit_follows_quantity_changed_in_the_portal(app, client, stripe_on, create_org):
+    org = create_org()
+    sub = _org_subscribed(stripe_on, client, org, 3)
+    item = sub["items"]["data"][0]["id"]
+    stripe_on.client.v1.subscriptions.update(sub["id"], {"items": [{"id": item, "quantity": 8}]})
+    post_event(client, make_event("customer.subscription.updated", sub))
+    db.session.refresh(org)
+    assert org.seat_limit == 8
