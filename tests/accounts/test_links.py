@@ -176,3 +176,19 @@ def test_verification_link_is_single_use(client: FlaskClient, create_user, csrf_
     assert post_form(client, path, {}, csrf_token).status_code == 200
     assert reload(user).is_verified
     assert client.get(path).status_code == 400
+
+
+def test_mails_go_out_in_the_recipients_language_with_absolute_links(
+    mail_client: FlaskClient, smtp_sink: SmtpSink, create_user, csrf_token
+) -> None:
+    english = create_user(locale="en")
+    norwegian = create_user(locale="nb")
+    for user in (english, norwegian):
+        post_form(mail_client, "/reset", {"email": user.email}, csrf_token)
+    (en_mail,) = smtp_sink.wait_for_mail(english.email)
+    (nb_mail,) = smtp_sink.wait_for_mail(norwegian.email)
+    assert en_mail["Content-Language"] == "en"
+    assert nb_mail["Content-Language"] == "nb"
+    html = nb_mail.get_body(preferencelist=("html",)).get_content()
+    assert 'href="http://localhost/reset/' in html
+    assert link_in(nb_mail).startswith("/reset/")
