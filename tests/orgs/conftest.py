@@ -5,13 +5,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.extensions import db
 from portal.orgs import scoping, service
-from portal.orgs.models import Membership, Organization
+from portal.orgs.models import Invitation, Membership, Organization, OrgAuditEntry, OrgDomain
 
 _counter = itertools.count(1)
 
@@ -73,3 +76,37 @@ def acme(make_org, create_user, add_member) -> Tenant:  # noqa: ANN001
 @pytest.fixture
 def fjord(make_org, create_user, add_member) -> Tenant:  # noqa: ANN001
     return _tenant(make_org, create_user, add_member, "fjord", "Fjord kommune")
+
+
+def snapshot(org: Organization) -> dict[str, Any]:
+    """Everything of one organisation's rows that a write could change."""
+    with scoping.system_scope():
+        db.session.expire_all()
+        fresh = db.session.get(Organization, org.id)
+        return {
+            "org": (fresh.name, fresh.slug, fresh.seat_limit, fresh.deleted_at, fresh.org_number),
+            "members": sorted(
+                db.session.execute(
+                    select(Membership.id, Membership.user_id, Membership.role).where(
+                        Membership.org_id == org.id
+                    )
+                ).all()
+            ),
+            "invitations": sorted(
+                db.session.execute(
+                    select(
+                        Invitation.id,
+                        Invitation.token_hash,
+                        Invitation.revoked_at,
+                        Invitation.accepted_at,
+                        Invitation.expires_at,
+                    ).where(Invitation.org_id == org.id)
+                ).all()
+            ),  # fmt: skip
+            "domains": sorted(
+                db.session.execute(
+                    select(OrgDomain.id, OrgDomain.domain).where(OrgDomain.org_id == org.id)
+                ).all()
+            ),
+            "audit": db.session.scalar(select(func.count()).where(OrgAuditEntry.org_id == org.id)),
+        }

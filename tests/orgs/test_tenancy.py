@@ -13,8 +13,8 @@ from werkzeug.routing import Rule
 
 from portal.extensions import db
 from portal.orgs import domains, invitations, scoping
-from portal.orgs.models import Invitation, Membership, Organization, OrgAuditEntry, OrgDomain
-from tests.orgs.conftest import Tenant
+from portal.orgs.models import Invitation, Membership, OrgDomain
+from tests.orgs.conftest import Tenant, snapshot
 
 
 def org_rules(app: Flask) -> list[Rule]:
@@ -48,42 +48,6 @@ def url_for_rule(rule: Rule, slug: str, ids: dict[str, int]) -> str:
     for arg in rule.arguments - {"org_slug"}:
         values[arg] = ids[arg]
     return rule.build(values, append_unknown=False)[1]  # type: ignore[index]
-
-
-def snapshot(org: Organization) -> dict[str, Any]:
-    """Everything of one organisation's rows that a write could change."""
-    with scoping.system_scope():
-        db.session.expire_all()
-        fresh = db.session.get(Organization, org.id)
-        return {
-            "org": (fresh.name, fresh.slug, fresh.seat_limit, fresh.deleted_at, fresh.org_number),
-            "members": sorted(
-                db.session.execute(
-                    select(Membership.id, Membership.user_id, Membership.role).where(
-                        Membership.org_id == org.id
-                    )
-                ).all()
-            ),
-            "invitations": sorted(
-                db.session.execute(
-                    select(
-                        Invitation.id,
-                        Invitation.token_hash,
-                        Invitation.revoked_at,
-                        Invitation.accepted_at,
-                        Invitation.expires_at,
-                    ).where(Invitation.org_id == org.id)
-                ).all()
-            ),  # fmt: skip
-            "domains": sorted(
-                db.session.execute(
-                    select(OrgDomain.id, OrgDomain.domain).where(OrgDomain.org_id == org.id)
-                ).all()
-            ),
-            "audit": db.session.scalar(
-                select(db.func.count()).where(OrgAuditEntry.org_id == org.id)
-            ),
-        }
 
 
 @pytest.fixture
