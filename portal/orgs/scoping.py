@@ -61,6 +61,8 @@ def _reapply() -> None:
 
 def use_org(org: Any) -> None:
     """Scope the session to this organisation (the caller has established the right to it)."""
+    if db.session.info.get(ORG_KEY) not in (None, org.id):
+        db.session.flush()  # changes made for the previous organisation are written under it
     db.session.info[ORG_KEY] = org.id
     _reapply()
 
@@ -84,6 +86,7 @@ def system_scope() -> Iterator[None]:
     _reapply()
     try:
         yield
+        db.session.flush()  # write pending changes while the scope still allows them
     finally:
         db.session.info[SYSTEM_KEY] = previous
         _reapply()
@@ -96,6 +99,7 @@ def org_scope(org: Any) -> Iterator[None]:
     use_org(org)
     try:
         yield
+        db.session.flush()  # write pending changes while the scope still allows them
     finally:
         db.session.info[ORG_KEY] = previous
         _reapply()
