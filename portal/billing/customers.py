@@ -21,12 +21,12 @@ def for_org(org: Organization) -> BillingCustomer | None:
     return db.session.scalar(select(BillingCustomer).where(BillingCustomer.org_id == org.id))
 
 
-def by_stripe_id(customer_id: str | None) -> BillingCustomer | None:
+def by_stripe_id(customer_id: str | None, *, lock: bool = False) -> BillingCustomer | None:
+    """Our customer with this Stripe id; lock=True holds its row until the transaction ends."""
     if not customer_id:
         return None
-    return db.session.scalar(
-        select(BillingCustomer).where(BillingCustomer.stripe_customer_id == customer_id)
-    )
+    query = select(BillingCustomer).where(BillingCustomer.stripe_customer_id == customer_id)
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def ensure_for(owner: User | Organization) -> BillingCustomer:

@@ -60,15 +60,12 @@ def apply(data: dict[str, Any]) -> tuple[Subscription | None, list[str]]:
     Subscriptions of customers we did not create are not ours and are ignored. Applying the
     same state twice changes nothing, so webhooks, retries and reconciliation may overlap.
     """
-    customer = customers.by_stripe_id(customers.customer_id_of(data))
+    customer = customers.by_stripe_id(customers.customer_id_of(data), lock=True)
     if customer is None:
         return None, []
+    # The customer's row lock (taken above) serialises concurrent events of one customer.
     fields = fields_from_stripe(data)
-    row = db.session.scalar(
-        select(Subscription)
-        .where(Subscription.stripe_subscription_id == data["id"])
-        .with_for_update()
-    )
+    row = by_stripe_id(data["id"])
     before_status = None
     if row is None:
         row = Subscription(
@@ -103,9 +100,16 @@ def _on_transition(row: Subscription, before_status: str | None) -> None:
 
 
 def sync(subscription_id: str, fallback: dict[str, Any] | None = None) -> Subscription | None:
-    """Fetch the subscription from Stripe and apply it (the event's copy only if Stripe lost it)."""
+    """Fetch the subscription from Stripe and apply it (the event's copy only if Stripe lost it).
+
+    It is fetched again once the customer's row is locked, so of two workers racing on one
+    subscription the one that writes last also read last.
+    """
     data = gateway.retrieve_subscription(subscription_id) or fallback
     if data is None:
         return None
+    if customers.by_stripe_id(customers.customer_id_of(data), lock=True) is None:
+        return None
+    data = gateway.retrieve_subscription(subscription_id) or data
     row, _ = apply(data)
     return row
