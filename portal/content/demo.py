@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask_babel import force_locale
+
 from portal.content import importer
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_articles"
@@ -11,4 +13,5 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo_articles"
 
 def seed() -> dict[str, int]:
     """Load the bundled articles through the same code as `flask import-articles`."""
-    return importer.import_directory(DEMO_DIR)
+    with force_locale("nb"):
+        return importer.import_directory(DEMO_DIR)

@@ -285,3 +285,20 @@ def input_from(article: Article) -> ArticleInput:
         featured=article.featured,
         related=list(links),
     )
+
+
+def upsert_category(slug: str, name: str, description: str = "") -> Category:
+    """Create or update a category by slug."""
+    slug = slug.strip()
+    if not SLUG_RE.match(slug):
+        raise ContentError({"slug": _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")})
+    name = strip_text(name)
+    if not name:
+        raise ContentError({"name": _("Navn må fylles ut.")})
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        category = Category(slug=slug, position=100)
+        db.session.add(category)
+    category.name, category.description = name, strip_text(description)
+    db.session.flush()
+    return category

@@ -8,7 +8,16 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.content.models import Article, ArticleLink, Author, Category, Tag, article_tags
+from portal.content.models import (
+    Article,
+    ArticleLink,
+    ArticleRevision,
+    Author,
+    Category,
+    ContentAudit,
+    Tag,
+    article_tags,
+)
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -101,3 +110,46 @@ def home() -> dict[str, object]:
         if items:
             per_category.append((category, items))
     return {"latest": latest, "featured": featured, "per_category": per_category}
+
+
+def staff_list(
+    status: str | None = None, category: str | None = None, query: str | None = None
+) -> Select[tuple[Article]]:
+    """Every article (drafts too) for the back office, newest change first."""
+    statement = select(Article).order_by(Article.updated_at.desc())
+    if status:
+        statement = statement.where(Article.status == status)
+    if category:
+        statement = statement.where(Article.category.has(Category.slug == category))
+    if query:
+        like = "%" + query.replace("%", "").replace("_", "")[:100] + "%"
+        statement = statement.where(or_(Article.title.ilike(like), Article.slug.ilike(like)))
+    return statement
+
+
+def authors() -> list[Author]:
+    return list(db.session.scalars(select(Author).order_by(Author.name)))
+
+
+def revisions(article: Article) -> list[ArticleRevision]:
+    return list(
+        db.session.scalars(
+            select(ArticleRevision)
+            .where(ArticleRevision.article_id == article.id)
+            .order_by(ArticleRevision.id.desc())
+        )
+    )
+
+
+def revision(article: Article, revision_id: int) -> ArticleRevision | None:
+    return db.session.scalar(
+        select(ArticleRevision).where(
+            ArticleRevision.article_id == article.id, ArticleRevision.id == revision_id
+        )
+    )
+
+
+def audit_log(limit: int = 200) -> list[ContentAudit]:
+    return list(
+        db.session.scalars(select(ContentAudit).order_by(ContentAudit.id.desc()).limit(limit))
+    )

@@ -1,0 +1,113 @@
+"""`flask import-articles`: idempotent by slug; every problem names its file and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from portal.content import demo, importer
+from portal.content.models import Article, ArticleRevision, Author
+from portal.extensions import db
+
+GOOD = """---
+title: "Importert artikkel"
+slug: importert-artikkel
+category: ledelse
+access: members
+author: kari-nordmann
+published_at: 2026-01-12T09:00:00+01:00
+tags: [ledelse, endring, "Små øyer"]
+lede: "En ingress."
+---
+
+Åpen del.
+
+<!-- paywall -->
+
+Lukket del.
+"""
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_demo_import_is_idempotent(app: Flask) -> None:
+    first = demo.seed()
+    assert first["created"] == 15
+    assert _count(Author) == 3
+    second = demo.seed()
+    assert second == {"created": 0, "updated": 0, "unchanged": 15}
+    assert _count(Article) == 15 and _count(ArticleRevision) == 0
+    access = db.session.scalars(select(Article.access)).all()
+    assert {a: access.count(a) for a in set(access)} == {"public": 5, "members": 5, "paid": 5}
+
+
+def test_cli_imports_and_updates_by_slug(app: Flask, tmp_path: Path) -> None:
+    demo.seed()
+    (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import-articles", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "created: 1" in result.output
+    article = db.session.scalar(select(Article).where(Article.slug == "importert-artikkel"))
+    assert article is not None and article.status == "published"
+    assert sorted(t.slug for t in article.tags) == ["endring", "ledelse", "sma-oyer"]
+    assert "Lukket" not in article.teaser_html
+    (tmp_path / "a.md").write_text(GOOD.replace("Lukket del.", "Ny lukket del."), "utf-8")
+    result = runner.invoke(args=["import-articles", str(tmp_path)])
+    assert "updated: 1" in result.output
+    assert _count(ArticleRevision) == 1
+    result = runner.invoke(args=["import-articles", str(tmp_path)])
+    assert "unchanged: 1" in result.output
+
+
+def test_errors_name_file_and_field_and_nothing_is_saved(app: Flask, tmp_path: Path) -> None:
+    demo.seed()
+    db.session.commit()  # the command rolls back its own work on error, not this
+    before = _count(Article)
+    (tmp_path / "ok.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "kategori.md").write_text(
+        GOOD.replace("category: ledelse", "category: finnes-ikke").replace(
+            "importert-artikkel", "annen"
+        ),
+        "utf-8",
+    )
+    (tmp_path / "slug.md").write_text(GOOD.replace("importert-artikkel", "Ugyldig Slug!"), "utf-8")
+    (tmp_path / "tittel.md").write_text(
+        GOOD.replace('title: "Importert artikkel"\n', "").replace("importert-artikkel", "x"),
+        "utf-8",
+    )
+    (tmp_path / "yaml.md").write_text("---\ntitle: [uavsluttet\n---\nTekst\n", "utf-8")
+    (tmp_path / "ingen.md").write_text("Bare tekst\n", "utf-8")
+    (tmp_path / "dato.md").write_text(
+        GOOD.replace("2026-01-12T09:00:00+01:00", "i morgen").replace("importert-artikkel", "y"),
+        "utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["import-articles", str(tmp_path)])
+    assert result.exit_code != 0
+    output = result.output
+    assert "kategori.md: category:" in output
+    assert "slug.md: slug:" in output
+    assert "tittel.md:" in output and "title" in output
+    assert "yaml.md:" in output and "YAML" in output
+    assert "ingen.md:" in output and "front matter" in output
+    assert "dato.md: published_at" in output
+    assert "nothing was imported" in output
+    assert _count(Article) == before
+
+
+def test_duplicate_slug_across_files_is_refused(app: Flask, tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.md").write_text(GOOD, encoding="utf-8")
+    demo.seed()
+    try:
+        with force_locale("nb"):
+            importer.import_directory(tmp_path)
+    except importer.ImportProblems as exc:
+        assert any("importert-artikkel" in p for p in exc.problems)
+    else:
+        raise AssertionError("duplicate slugs were accepted")
