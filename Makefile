@@ -37,6 +37,7 @@ services:
 	@scripts/ensure-services.sh
 
 test: install translations services
+	mkdir -p .tmp
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --basetemp=.tmp/pytest $(PYTEST_ARGS)
 
 lint: install
