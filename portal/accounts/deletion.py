@@ -24,7 +24,7 @@ from portal.timeutil import utcnow
 
 DATA_EXPORTERS: list[str] = []
 DELETION_BLOCKERS: list[str] = []
-DELETION_HOOKS: list[str] = []
+DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_user_subscription"]
 
 
 def _resolve(path: str) -> Callable[[User], Any]:

@@ -62,7 +62,7 @@ def login() -> ResponseReturnValue:
         resend = EmailOnlyForm(formdata=None, email=form.email.data) if exc.unverified else None
         return render_template(
             "accounts/login.html", form=form, error=str(exc), resend_form=resend
-        ), 401
+        ), 422
     db.session.commit()
     start_session(user, remember=bool(form.remember.data))
     return redirect(safe_next(form.next.data), code=303)

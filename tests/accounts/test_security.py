@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from portal.accounts import service
 from portal.extensions import db
 from tests.accounts.conftest import post_form, reload
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, count_rows
 
 OPEN_REDIRECTS = [
     "//evil.com",
@@ -122,7 +122,7 @@ def test_login_is_rate_limited_per_address_with_retry_after(
         response = client.post(
             "/login", data={"csrf_token": token, "email": user.email, "password": "wrong-one-12"}
         )
-        assert response.status_code == 401
+        assert response.status_code == 422
     blocked = client.post(
         "/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD}
     )
@@ -173,6 +173,17 @@ def test_login_works_with_redis_down(
     )
     assert response.status_code == 303
     assert client2.get("/account").status_code == 200
+    # Sign-up too: the verification mail waits in the outbox for the broker to return.
+    client3 = app.test_client()
+    token = csrf_token(client3, "/signup")
+    signup = client3.post(
+        "/signup",
+        data={"csrf_token": token, "name": "N", "email": "new@example.org", "password": PASSWORD},
+    )
+    assert signup.status_code == 200
+    with app.app_context():
+        assert service.find_by_email("new@example.org") is not None
+        assert count_rows("outbox_items") == 1
 
 
 def test_remember_me_cookie_is_bounded_and_http_only(

@@ -63,7 +63,7 @@ def test_unverified_user_cannot_log_in_with_password_but_can_resend(
     response = post_form(
         mail_client, "/login", {"email": user.email, "password": PASSWORD}, csrf_token
     )
-    assert response.status_code == 401
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "bekrefte e-postadressen" in page
     assert "Send bekreftelsen på nytt" in page
@@ -85,7 +85,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(
     unknown = post_form(
         client, "/login", {"email": "nobody@example.org", "password": "x" * 12}, csrf_token
     )
-    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.status_code == unknown.status_code == 422
     assert "Feil e-postadresse eller passord." in wrong.get_data(as_text=True)
     assert "Feil e-postadresse eller passord." in unknown.get_data(as_text=True)
 
