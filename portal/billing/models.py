@@ -45,11 +45,12 @@ class BillingCustomer(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_customer_id: Mapped[str] = mapped_column(String(100), unique=True)
+    # The binding goes with its owner (after deletion has cancelled the subscription).
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
     org_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL"), unique=True
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

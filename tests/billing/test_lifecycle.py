@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from portal.accounts.deletion import delete_account
 from portal.billing import customers, plans
 from portal.billing import demo as billing_demo
 from portal.billing import service as billing_service
@@ -16,6 +17,7 @@ from portal.orgs.scoping import system_scope
 from portal.outbox.models import OutboxItem
 from portal.timeutil import utcnow
 from tests.billing.helpers import make_event, post_event
+from tests.conftest import PASSWORD
 
 
 def _mails(prefix: str) -> list[OutboxItem]:
@@ -194,3 +196,13 @@ def test_trial_is_mirrored(app, client, create_user, stripe_on):
     row = db.session.scalar(db.select(Subscription))
     assert row.status == "trialing"
     assert row.trial_end > utcnow() + timedelta(days=6)
+
+
+def test_account_deletion_cancels_the_individual_subscription(app, client, create_user, stripe_on):
+    user = create_user()
+    sub = _subscribe(stripe_on, user)
+    post_event(client, make_event("customer.subscription.created", sub))
+    delete_account(user, PASSWORD)
+    assert stripe_on.subscription(sub["id"])["status"] == "canceled"
+    row = db.session.scalar(db.select(Subscription))
+    assert row.status == "canceled" and row.user_id is None
