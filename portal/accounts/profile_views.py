@@ -11,6 +11,7 @@ from flask import Response, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import deletion, links, service, tokens
 from portal.accounts.forms import (
@@ -20,8 +21,8 @@ from portal.accounts.forms import (
     DeleteAccountForm,
     ProfileForm,
 )
+from portal.accounts.login_state import keep_this_browser
 from portal.accounts.responses import token_failed
-from portal.accounts.sessions import keep_this_browser
 from portal.accounts.tokens import TokenError
 from portal.extensions import db
 
@@ -112,9 +113,12 @@ def confirm_email_change(token: str) -> ResponseReturnValue:
                 new_email=new_email,
             )
         links.confirm_email_change(token)
+        db.session.commit()
     except TokenError as exc:
         return token_failed(exc, tokens.CHANGE_EMAIL)
-    db.session.commit()
+    except IntegrityError:
+        # Someone else took the address in the meantime.
+        return token_failed(TokenError("invalid"), tokens.CHANGE_EMAIL)
     flash(_("E-postadressen er endret."), "success")
     target = "accounts.account" if current_user.is_authenticated else "accounts.login"
     return redirect(url_for(target), code=303)

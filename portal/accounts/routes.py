@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import links, profile_views, service, tokens
 from portal.accounts.forms import (
@@ -14,9 +15,9 @@ from portal.accounts.forms import (
     ResetPasswordForm,
     SignupForm,
 )
+from portal.accounts.login_state import start_session
 from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import check_mail, token_failed
-from portal.accounts.sessions import start_session
 from portal.accounts.tokens import TokenError
 from portal.core.redirects import safe_next
 from portal.extensions import db
@@ -40,7 +41,11 @@ def signup() -> ResponseReturnValue:
         db.session.rollback()
         form.password.errors = [str(exc)]
         return render_template("accounts/signup.html", form=form), 422
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent sign-up took the address first: answer as for any known address.
+        db.session.rollback()
     return check_mail("signup")
 
 
@@ -68,12 +73,13 @@ def login() -> ResponseReturnValue:
     return redirect(safe_next(form.next.data), code=303)
 
 
-@bp.post("/login/verify-again")
+@bp.route("/login/verify-again", methods=["GET", "POST"])
 @guarded
 def resend_verification() -> ResponseReturnValue:
     form = EmailOnlyForm()
     if not form.validate_on_submit():
-        return render_template("accounts/email_request.html", form=form, kind="verify"), 422
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/email_request.html", form=form, kind="verify"), status
     links.request_verification(form.email.data)
     db.session.commit()
     return check_mail("verify")

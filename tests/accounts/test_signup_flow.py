@@ -139,3 +139,18 @@ def test_signup_for_a_known_address_answers_the_same_and_warns_the_owner(
 
 def _without_tokens(response: TestResponse) -> str:
     return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
+
+
+def test_resend_verification_answers_the_same_for_any_address(
+    mail_client: FlaskClient, smtp_sink: SmtpSink, create_user, csrf_token
+) -> None:
+    unverified = create_user(verified=False)
+    verified = create_user()
+    answers = [
+        post_form(mail_client, "/login/verify-again", {"email": email}, csrf_token)
+        for email in (unverified.email, verified.email, "nobody-at-all@example.org")
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({_without_tokens(a) for a in answers}) == 1
+    smtp_sink.wait_for_mail(unverified.email)
+    assert smtp_sink.to(verified.email) == []
