@@ -84,8 +84,9 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     new_email = service.normalise_email(new_email)
     if new_email == user.email:
         raise service.AccountError(_("Dette er allerede e-postadressen din."))
-    if service.find_by_email(new_email) is not None:
-        notify.email_taken(user, new_email)
+    owner = service.find_by_email(new_email)
+    if owner is not None:
+        notify.signup_attempt(owner)
         return
     notify.change_email(user, new_email)
 

@@ -95,19 +95,6 @@ def change_email(user: User, new_email: str) -> None:
     )
 
 
-def email_taken(user: User, new_email: str) -> None:
-    """An address that already has an account is told, instead of being offered to someone."""
-    mail.queue(
-        new_email,
-        "accounts_signup_attempt",
-        user.locale,
-        _key("email-taken", user, new_email + utcnow().isoformat()),
-        name="",
-        login_link=_link("accounts.login"),
-        reset_link=_link("accounts.reset_request"),
-    )
-
-
 def email_changed(user: User, old_email: str) -> None:
     """Tell the old address that the account moved, so a takeover does not go unnoticed."""
     mail.queue(
