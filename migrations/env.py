@@ -88,7 +88,9 @@ def grant_runtime_role(connection):
     connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
     connection.exec_driver_sql(f"REVOKE ALL ON alembic_version FROM {quoted}")
     for table in APPEND_ONLY_TABLES:
-        connection.exec_driver_sql(f"REVOKE UPDATE, DELETE ON {table} FROM {quoted}")
+        exists = connection.exec_driver_sql("SELECT to_regclass(%s)", (table,)).scalar()
+        if exists:  # absent after a downgrade
+            connection.exec_driver_sql(f"REVOKE UPDATE, DELETE ON {table} FROM {quoted}")
 
 
 if context.is_offline_mode():
