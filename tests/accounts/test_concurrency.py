@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 
-import requests
 from flask import Flask
 
 from portal.accounts import service, tokens
@@ -16,34 +19,52 @@ from tests.support.services import LiveServer
 CLICKS = 8
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _browser() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect)
+
+
+def _status(
+    opener: urllib.request.OpenerDirector, url: str, data: dict | None = None
+) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, data=body, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
 def test_a_one_time_link_used_concurrently_logs_in_once(
     committed_app: Flask, live_server: LiveServer
 ) -> None:
     user = service.create_user("race@example.org", "Race", PASSWORD, verified=True)
     db.session.commit()
-    path = f"/login/link/{tokens.issue(user, tokens.LOGIN)}"
+    url = live_server.url + f"/login/link/{tokens.issue(user, tokens.LOGIN)}"
 
-    sessions: list[tuple[requests.Session, str]] = []
+    browsers: list[tuple[urllib.request.OpenerDirector, str]] = []
     for _ in range(CLICKS):
-        http = requests.Session()
-        page = http.get(live_server.url + path, timeout=10)
-        assert page.status_code == 200
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
-        sessions.append((http, token))
+        opener = _browser()
+        status, page = _status(opener, url)
+        assert status == 200
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        browsers.append((opener, token))
 
     barrier = threading.Barrier(CLICKS)
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def click(http: requests.Session, token: str) -> None:
+    def click(opener: urllib.request.OpenerDirector, token: str) -> None:
         barrier.wait()
-        response = http.post(
-            live_server.url + path, data={"csrf_token": token}, allow_redirects=False, timeout=20
-        )
+        status, _page = _status(opener, url, {"csrf_token": token})
         with lock:
-            statuses.append(response.status_code)
+            statuses.append(status)
 
-    threads = [threading.Thread(target=click, args=pair) for pair in sessions]
+    threads = [threading.Thread(target=click, args=pair) for pair in browsers]
     for thread in threads:
         thread.start()
     for thread in threads:
