@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 DATA_EXPORTERS: list[str] = []
-DELETION_BLOCKERS: list[str] = []
+DELETION_BLOCKERS: list[str] = ["portal.orgs.service:account_deletion_blocker"]
 DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_user_subscription"]
 
 

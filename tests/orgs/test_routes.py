@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.orgs import service
+from portal.orgs import scoping, service
 from portal.orgs.models import Organization
+from tests.conftest import PASSWORD
 from tests.orgs.conftest import Tenant
 
 
@@ -166,3 +167,28 @@ def test_staff_set_the_seat_limit_and_others_cannot_see_the_page(
     assert acme.org.seat_limit == 25
     login(client, acme.member)
     assert "4 av 25 plasser i bruk" in client.get("/orgs/acme/members").get_data(as_text=True)
+
+
+def test_the_last_owner_cannot_delete_their_account_until_ownership_moves(
+    client, login, csrf_token, acme: Tenant
+) -> None:
+    login(client, acme.owner)
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert "eneste eier av Acme AS" in page
+    token = csrf_token(client, "/account/delete")
+    response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD})
+    assert response.status_code == 422
+    assert service.membership_for(acme.org, acme.owner) is not None
+    # After handing over the ownership, the account can go (its membership with it).
+    owner = service.membership_for(acme.org, acme.owner)
+    service.transfer_ownership(acme.org, owner, service.membership_for(acme.org, acme.admin), None)
+    login(client, acme.owner)
+    token = csrf_token(client, "/account/delete")
+    response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD})
+    assert response.status_code == 303
+    db.session.expire_all()
+    with scoping.system_scope():  # the requests shared this test's connection and its settings
+        remaining = {m.user.email: m.role for m in service.members(acme.org)}
+    assert remaining == {
+        "admin@acme.test": "owner", "editor@acme.test": "editor", "member@acme.test": "member"
+    }  # fmt: skip
