@@ -144,11 +144,16 @@ def delete_account() -> ResponseReturnValue:
         return render_template("accounts/delete.html", form=form, blockers=blockers), status
     try:
         deletion.delete_account(user, form.password.data)
+        db.session.commit()
     except service.AccountError as exc:
         db.session.rollback()
         form.password.errors = [str(exc)]
         return render_template("accounts/delete.html", form=form, blockers=blockers), 422
-    db.session.commit()
+    except IntegrityError:
+        # Some domain still points at the user without an ON DELETE rule: keep everything.
+        db.session.rollback()
+        form.password.errors = [_("Kontoen kan ikke slettes akkurat nå. Kontakt oss.")]
+        return render_template("accounts/delete.html", form=form, blockers=blockers), 409
     logout_user()
     session.clear()
     flash(_("Kontoen din er slettet."), "success")
