@@ -20,17 +20,10 @@ from portal.extensions import db
 MAX_QUERY_CHARS = 200
 START, STOP = "\u27e6", "\u27e7"  # ⟦ ⟧: markers turned into <mark> after escaping
 
-# The index expressions of migration 0002; the query repeats them verbatim so the planner
-# can use the GIN indexes.
-_VECTOR = (
-    "setweight(to_tsvector('norwegian'::regconfig, {p}title), 'A') || "
-    "setweight(to_tsvector('norwegian'::regconfig, {p}lede), 'B') || "
-    "setweight(to_tsvector('norwegian'::regconfig, {p}{body}), 'C')"
-)
-FULL_VECTOR_SQL = _VECTOR.format(p="", body="body_text")
-TEASER_VECTOR_SQL = _VECTOR.format(p="", body="teaser_text")
-_QUERY_FULL = _VECTOR.format(p="articles.", body="body_text")
-_QUERY_TEASER = _VECTOR.format(p="articles.", body="teaser_text")
+# PostgreSQL only (migration 0002): stored generated tsvector columns with GIN indexes,
+# title weighted A, lede B, text C; one over the whole article, one over the public teaser.
+_QUERY_FULL = "articles.search_full"
+_QUERY_TEASER = "articles.search_teaser"
 FTS_TABLE_SQL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
     "title, lede, teaser, body, tokenize = 'unicode61 remove_diacritics 2')"

@@ -32,6 +32,12 @@ def body_with_canary(access: str) -> str:
     )
 
 
+def run_beat_task(app: Flask) -> Any:
+    """Run content.publish_due as beat would, through this app's Celery (other tests may have
+    made another app the default one)."""
+    return app.extensions["celery"].tasks["content.publish_due"].apply()
+
+
 @pytest.fixture
 def make_article(app: Flask) -> Callable[..., Article]:
     """Factory: a saved (and by default published) article."""

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from portal.content import editorial
 from portal.content.models import Article, ContentAudit
-from portal.content.tasks import publish_due
 from portal.extensions import db
+from tests.content.conftest import run_beat_task
 
 
 def test_scheduled_article_is_published_by_the_beat_task_at_its_time(
@@ -23,13 +23,13 @@ def test_scheduled_article_is_published_by_the_beat_task_at_its_time(
         article = make_article(publish=False, title="Planlagt om veikart")
         editorial.schedule(article, None, at)
         assert article.status == "scheduled"
-        publish_due.apply()
+        run_beat_task(app)
         db.session.refresh(article)
         assert article.status == "scheduled"
         assert client.get(f"/articles/{article.slug}").status_code == 404
         assert "Planlagt om veikart" not in client.get("/articles/").get_data(as_text=True)
     with time_machine.travel(datetime(2031, 3, 1, 8, 0, 30, tzinfo=UTC), tick=False):
-        result = publish_due.apply()
+        result = run_beat_task(app)
         assert result.get() == [article.id]
         db.session.refresh(article)
         assert article.status == "published" and article.published_at == at

@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.content.models import Article, ArticleRevision, Author, Category, ContentAudit
-from portal.content.tasks import publish_due
 from portal.extensions import db
 from tests.conftest import count_rows
+from tests.content.conftest import run_beat_task
 
 STAFF_PATHS = [
     "/staff/articles",
@@ -168,7 +169,7 @@ def test_revisions_compare_and_restore(
 
 
 def test_schedule_then_beat_publishes(
-    client: FlaskClient, editor: User, login: Callable, csrf_token: Callable
+    app: Flask, client: FlaskClient, editor: User, login: Callable, csrf_token: Callable
 ) -> None:
     with time_machine.travel(datetime(2031, 5, 1, 10, 0, tzinfo=UTC), tick=False):
         login(client, editor)
@@ -185,7 +186,7 @@ def test_schedule_then_beat_publishes(
         assert article.status == "scheduled"
         assert article.published_at == datetime(2031, 5, 2, 7, 30, tzinfo=UTC)  # Oslo summer
     with time_machine.travel(datetime(2031, 5, 2, 7, 31, tzinfo=UTC), tick=False):
-        publish_due.apply()
+        run_beat_task(app)
         db.session.expire_all()
         assert db.session.get(Article, article.id).status == "published"
 

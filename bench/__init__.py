@@ -1,0 +1,1 @@
+"""Benchmarks of the reader pages under gunicorn on PostgreSQL (`make bench`)."""

@@ -1,0 +1,101 @@
+"""A small load generator: processes × threads of keep-alive HTTP/1.1 clients on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+
+def _worker(
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    seconds: float,
+    threads: int,
+    queue: multiprocessing.Queue,
+) -> None:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def run(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        i = offset
+        while time.perf_counter() < deadline:
+            path = paths[i % len(paths)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[0] += 1
+                if response.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            except (OSError, http.client.HTTPException):
+                errors[0] += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=run, args=(n * 7,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    queue.put((latencies, errors[0]))
+
+
+def hammer(
+    port: int,
+    paths: list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    seconds: float = 6.0,
+    processes: int = 2,
+    threads: int = 8,
+) -> Result:
+    """Run the load for `seconds` and collect every request's latency."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker, args=(port, paths, headers or {}, seconds, threads, queue))
+        for _ in range(processes)
+    ]
+    started = time.perf_counter()
+    for p in procs:
+        p.start()
+    parts = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - started
+    latencies = [x for part, _ in parts for x in part]
+    return Result(len(latencies), sum(e for _, e in parts), elapsed, latencies)
