@@ -99,6 +99,8 @@ def test_org_checkout_collects_seats_address_and_vat_number(
     owner = create_user()
     org = create_org(owner)
     login(client, owner)
+    page = client.get("/billing/pricing").get_data(as_text=True)
+    assert f'action="/billing/orgs/{org.slug}/checkout"' in page
     token = csrf_token(client, "/billing/pricing")
     response = client.post(
         f"/billing/orgs/{org.slug}/checkout",

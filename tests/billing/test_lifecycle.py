@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from portal.accounts.deletion import delete_account
@@ -18,6 +19,7 @@ from portal.outbox.models import OutboxItem
 from portal.timeutil import utcnow
 from tests.billing.helpers import make_event, post_event
 from tests.conftest import PASSWORD
+from tests.support.services import body_text
 
 
 def _mails(prefix: str) -> list[OutboxItem]:
@@ -206,3 +208,25 @@ def test_account_deletion_cancels_the_individual_subscription(app, client, creat
     assert stripe_on.subscription(sub["id"])["status"] == "canceled"
     row = db.session.scalar(db.select(Subscription))
     assert row.status == "canceled" and row.user_id is None
+
+
+def test_payment_failed_mail_reaches_the_member_with_a_link_to_manage(
+    app, client, create_user, stripe_on, smtp_sink
+):
+    saved = app.config["MAIL_URL"]
+    app.config["MAIL_URL"] = smtp_sink.url
+    try:
+        user = create_user(locale="en")
+        sub = _subscribe(stripe_on, user)
+        post_event(client, make_event("customer.subscription.created", sub))
+        stripe_on.set_status(sub["id"], "past_due")
+        post_event(
+            client, make_event("invoice.payment_failed", {"id": "in_7", "subscription": sub["id"]})
+        )
+        messages = smtp_sink.wait_for_mail(user.email, count=2)
+    finally:
+        app.config["MAIL_URL"] = saved
+    digest = hashlib.sha256(b"billing-payment-failed:in_7").hexdigest()[:32]
+    [failed] = [m for m in messages if digest in str(m["Message-ID"])]
+    assert "http://localhost/billing/manage" in body_text(failed)
+    assert failed["Content-Language"] == "en"
