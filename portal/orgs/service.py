@@ -382,3 +382,18 @@ def account_deletion_blocker(user: User) -> str | None:
                     name=membership.org.name,
                 )
     return None
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """The user's organisation memberships, for their data export (GDPR)."""
+    return {
+        "memberships": [
+            {
+                "organisation": m.org.name,
+                "slug": m.org.slug,
+                "role": m.role,
+                "since": m.created_at.isoformat(),
+            }
+            for m in memberships_for_user(user)
+        ]
+    }

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -151,18 +154,38 @@ def test_the_scope_follows_the_session_across_commits(app, acme: Tenant) -> None
     ).scalar() == str(acme.org.id)
 
 
-def _login(base: str, email: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(f"{base}/login", timeout=10).text
+class Browser:
+    """A tiny HTTP client with a cookie jar (standard library), that does not follow redirects."""
+
+    def __init__(self, cookies: http.cookiejar.CookieJar | None = None) -> None:
+        self.cookies = cookies if cookies is not None else http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+        )
+
+    def open(self, url: str, data: dict[str, str] | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(url, data=body, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _login(base: str, email: str) -> Browser:
+    browser = Browser()
+    _status, page = browser.open(f"{base}/login")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = http.post(
-        f"{base}/login",
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        allow_redirects=False,
-        timeout=10,
+    status, body = browser.open(
+        f"{base}/login", {"csrf_token": token, "email": email, "password": PASSWORD}
     )
-    assert response.status_code == 303, response.text[:500]
-    return http
+    assert status == 303, body[:500]
+    return browser
 
 
 def test_fifty_concurrent_requests_each_see_only_their_own_organisation(
@@ -185,10 +208,10 @@ def test_fifty_concurrent_requests_each_see_only_their_own_organisation(
 
     def fetch(i: int) -> tuple[str, int, str]:
         slug = "acme" if i % 2 else "fjord"
-        http = requests.Session()
-        http.cookies.update(sessions[slug].cookies)
-        response = http.get(f"{live_server.url}/orgs/{slug}/members", timeout=30)
-        return slug, response.status_code, response.text
+        status, body = Browser(sessions[slug].cookies).open(
+            f"{live_server.url}/orgs/{slug}/members"
+        )
+        return slug, status, body
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(fetch, range(50)))

@@ -192,3 +192,16 @@ def test_the_last_owner_cannot_delete_their_account_until_ownership_moves(
     assert remaining == {
         "admin@acme.test": "owner", "editor@acme.test": "editor", "member@acme.test": "member"
     }  # fmt: skip
+
+
+def test_the_data_export_lists_the_users_memberships(client, login, acme: Tenant) -> None:
+    login(client, acme.editor)
+    data = client.get("/account/data.json").get_json()
+    assert data["orgs"]["memberships"] == [
+        {
+            "organisation": "Acme AS",
+            "slug": "acme",
+            "role": "editor",
+            "since": data["orgs"]["memberships"][0]["since"],
+        }
+    ]
