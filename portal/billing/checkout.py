@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.billing import customers, gateway, mirror
+from portal.billing import service as billing_service
 from portal.billing.errors import BillingError
 from portal.billing.models import CheckoutAttempt, Plan
 from portal.extensions import db
@@ -45,6 +46,16 @@ def start_checkout(
         raise BillingError(_("Denne planen passer ikke for dette kjøpet."))
     if not plan.stripe_price_id:
         raise BillingError(_("Planen er ikke klar for betaling ennå."))
+    current = (
+        billing_service.org_subscription(owner)
+        if is_org
+        else billing_service.user_subscription(owner)
+    )
+    if current is not None and current.status in ("active", "trialing", "past_due"):
+        # A second subscription would charge twice; seats and plans change in the portal.
+        raise BillingError(
+            _("Det finnes allerede et aktivt abonnement. Endre det under Administrer.")
+        )
     if is_org and quantity < orgs_service.seats_used(owner):
         raise BillingError(_("Antall plasser kan ikke være lavere enn antall medlemmer."))
     quantity = quantity if is_org else 1

@@ -169,3 +169,26 @@ def test_cancel_returns_to_pricing(app, client):
     response = client.get("/billing/cancelled", follow_redirects=True)
     assert response.request.path == "/billing/pricing"
     assert "avbrutt" in response.get_data(as_text=True)
+
+
+def test_a_live_subscriber_cannot_start_a_second_subscription(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    customer = customers.ensure_for(user)
+    sub = stripe_on.subscribe(
+        customer.stripe_customer_id, plans.get_by_code("individual_monthly").stripe_price_id
+    )
+    post_event(client, make_event("customer.subscription.created", sub))
+    login(client, user)
+    page = client.get("/billing/pricing").get_data(as_text=True)
+    assert 'action="/billing/checkout"' not in page
+    assert "Administrer abonnementet ditt" in page
+    token = csrf_token(client, "/billing/pricing")
+    response = client.post(
+        "/billing/checkout",
+        data={"csrf_token": token, "plan": "individual_yearly"},
+        follow_redirects=True,
+    )
+    assert "allerede et aktivt abonnement" in response.get_data(as_text=True)
+    assert stripe_on.recorded("/v1/checkout/sessions") == []
