@@ -152,8 +152,17 @@ async def flush(request: web.Request) -> web.Response:
     return web.Response()
 
 
+@web.middleware
+async def record_subscription_updates(request: web.Request, handler: Any) -> web.StreamResponse:
+    # Seat changes go to localstripe itself; note what was sent so tests can check the key.
+    if request.method == "POST" and request.path.startswith("/v1/subscriptions/"):
+        _record(request, await _params(request))
+    return await handler(request)
+
+
 def main(port: int) -> None:
     app = server.app
+    app.middlewares.append(record_subscription_updates)
     # Ours first: localstripe's generic routes would answer these with 404.
     app.router.add_get("/v1/prices", list_prices)
     app.router.add_post("/v1/prices", create_price)

@@ -45,6 +45,9 @@ def test_owner_adds_seats_through_stripe(
     )
     assert response.status_code == 303
     assert _quantity_in_stripe(stripe_on, sub["id"]) == 6
+    [update] = stripe_on.recorded(f"/v1/subscriptions/{sub['id']}")
+    assert update["params"]["items"][0]["quantity"] == "6"
+    assert update["idempotency_key"].startswith(f"seats:{sub['id']}:2->6:")
     assert db.session.scalar(db.select(Subscription)).quantity == 6
     db.session.refresh(org)
     assert org.seat_limit == 6
