@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, request, session
 from flask_login import current_user
 
-from portal.extensions import db, login_manager
+from portal.extensions import login_manager
 from portal.orgs import scoping, service
 from portal.orgs.models import ROLE_RANK, Membership
 
@@ -94,7 +94,3 @@ def org_switcher_context() -> dict[str, Any]:
 
 def client_ip() -> str | None:
     return request.remote_addr
-
-
-def commit() -> None:
-    db.session.commit()

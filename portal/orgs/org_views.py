@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
-from portal.orgs import audit, domains, service
+from portal.orgs import audit, deletion, domains, service
 from portal.orgs.blueprint import bp, client_ip, require_role
 from portal.orgs.forms import ActionForm, DeleteOrgForm, DomainForm, SettingsForm
 from portal.orgs.models import OrgDomain
@@ -104,7 +104,7 @@ def delete() -> str | Response | tuple[str, int]:
     form = DeleteOrgForm()
     if form.validate_on_submit():
         try:
-            service.delete_organization(
+            deletion.delete_organization(
                 g.org, g.membership, form.confirm_name.data or "", ip=client_ip()
             )
         except OrgError as exc:

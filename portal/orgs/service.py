@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -322,50 +322,7 @@ def transfer_ownership(
                  before, after, ip)  # fmt: skip
 
 
-# --- deleting -------------------------------------------------------------------------------
-
-
-def delete_organization(
-    org: Organization, actor_membership: Membership, typed_name: str, ip: str | None
-) -> None:
-    """Soft-delete: an owner confirms by typing the name; staff can restore it for
-    ORG_PURGE_AFTER_DAYS, after which orgs.purge_deleted removes it for good."""
-    _scope(org)
-    if actor_membership.role != "owner":
-        raise OrgError(_("Bare eiere kan slette organisasjonen."))
-    if typed_name.strip() != org.name:
-        raise OrgError(_("Skriv organisasjonens navn nøyaktig for å bekrefte slettingen."))
-    org.deleted_at = utcnow()
-    db.session.flush()
-    audit.record(org, actor_membership.user, "org.deleted", org.slug, None, None, ip)
-
-
-def restore_organization(org: Organization, actor: User, ip: str | None = None) -> None:
-    """Undo a soft delete (staff)."""
-    if org.deleted_at is None:
-        return
-    org.deleted_at = None
-    db.session.flush()
-    audit.record(org, actor, "org.restored", org.slug, None, None, ip)
-
-
-def purge_deleted() -> int:
-    """Remove organisations soft-deleted more than ORG_PURGE_AFTER_DAYS ago, with all their
-    rows (cascading foreign keys). Returns how many were purged."""
-    cutoff = utcnow() - timedelta(days=current_app.config["ORG_PURGE_AFTER_DAYS"])
-    with scoping.system_scope():
-        result = db.session.execute(
-            delete(Organization).where(
-                Organization.deleted_at.is_not(None), Organization.deleted_at < cutoff
-            )
-        )
-        db.session.flush()
-    return result.rowcount or 0
-
-
-def all_organizations() -> list[Organization]:
-    """Every organisation, deleted ones included (staff)."""
-    return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+# --- accounts ---------------------------------------------------------------------------
 
 
 def account_deletion_blocker(user: User) -> str | None:

@@ -7,12 +7,12 @@ from typing import Any
 from celery import shared_task
 
 from portal.extensions import db
-from portal.orgs import service
+from portal.orgs import deletion
 
 
 @shared_task(name="orgs.purge_deleted", ignore_result=True)
 def purge_deleted(**_: Any) -> int:
     """Purge organisations soft-deleted more than ORG_PURGE_AFTER_DAYS ago."""
-    purged = service.purge_deleted()
+    purged = deletion.purge_deleted()
     db.session.commit()
     return purged

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
-from portal.orgs import scoping, service
+from portal.orgs import deletion, scoping, service
 from portal.orgs.forms import ActionForm, SeatLimitForm
 from portal.orgs.service import OrgError
 from portal.staff.blueprint import bp, menu_item, staff_required
@@ -20,7 +20,7 @@ def _page(seat_form: SeatLimitForm | None = None, status: int = 200) -> tuple[st
     with scoping.system_scope():
         rows = [
             (org, service.members_count(org), service.seats_used(org))
-            for org in service.all_organizations()
+            for org in deletion.all_organizations()
         ]
     return render_template(
         "orgs/staff_list.html",
@@ -44,7 +44,7 @@ def restore_organisation(org_id: int) -> Response:
     if org is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        service.restore_organization(org, current_user, ip=request.remote_addr)
+        deletion.restore_organization(org, current_user, ip=request.remote_addr)
         db.session.commit()
         flash(_("%(name)s er gjenopprettet.", name=org.name), "success")
     return redirect(url_for("staff.organisations"))

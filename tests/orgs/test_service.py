@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.accounts import demo as accounts_demo
 from portal.extensions import db
-from portal.orgs import audit, demo, scoping, service
+from portal.orgs import audit, deletion, demo, scoping, service
 from portal.orgs.models import Membership, Organization
 from portal.orgs.service import OrgError
 from portal.orgs.tasks import purge_deleted
@@ -124,11 +124,11 @@ def test_seat_limit_changes_are_audited(app, acme: Tenant, create_user) -> None:
 def test_soft_delete_restore_and_purge_after_thirty_days(app, acme: Tenant, fjord: Tenant) -> None:
     owner = service.membership_for(acme.org, acme.owner)
     with app.test_request_context(), pytest.raises(OrgError, match="navn"):
-        service.delete_organization(acme.org, owner, "Acme", None)
-    service.delete_organization(acme.org, owner, "Acme AS", None)
+        deletion.delete_organization(acme.org, owner, "Acme", None)
+    deletion.delete_organization(acme.org, owner, "Acme AS", None)
     assert service.get_by_slug("acme") is None
     assert service.get_by_slug("acme", include_deleted=True) is not None
-    service.restore_organization(acme.org, acme.owner)
+    deletion.restore_organization(acme.org, acme.owner)
     assert service.get_by_slug("acme") is not None
     acme.org.deleted_at = utcnow() - timedelta(days=29)
     fjord.org.deleted_at = utcnow() - timedelta(days=31)
