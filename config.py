@@ -90,6 +90,8 @@ class Config:
     BROKER_CONNECT_TIMEOUT = 1.0
 
     TEASER_MAX_CHARS = _env_int("TEASER_MAX_CHARS", 600)
+    # Seconds a cookie-less reader page may be served from the in-process cache (0: off).
+    CONTENT_CACHE_SECONDS = _env_int("CONTENT_CACHE_SECONDS", 0)
     ORG_TRIAL_DAYS = _env_int("ORG_TRIAL_DAYS", 14)
     # Days a soft-deleted organisation can be restored by staff before it is purged.
     ORG_PURGE_AFTER_DAYS = _env_int("ORG_PURGE_AFTER_DAYS", 30)
@@ -122,6 +124,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     LOG_JSON = True
+    CONTENT_CACHE_SECONDS = _env_int("CONTENT_CACHE_SECONDS", 30)
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -163,13 +164,15 @@ def main() -> int:
             ("subscriber full page", portal_port, [f"/articles/{s}" for s in paid],
              subscriber_headers),
             ("list page", portal_port, [f"/articles/?page={n}" for n in range(1, 60)], {}),
-            ("search", portal_port, [f"/search?q={q}" for q in SEARCHES], {}),
+            ("search", portal_port, [f"/search?q={quote_plus(q)}" for q in SEARCHES], {}),
         ]  # fmt: skip
         results: dict[str, Result] = {}
         for name, port, paths, headers in scenarios:
             hammer(port, paths, headers=headers, seconds=1.0)  # warm-up
             results[name] = hammer(port, paths, headers=headers, seconds=SECONDS)
             print(f"  {name}: {results[name].rps:.0f} req/s", flush=True)
+            for sample in results[name].error_samples:
+                print(f"    error: {sample}", flush=True)
         report(results, counts, time.perf_counter() - started)
         return 0
     finally:

@@ -15,6 +15,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    error_samples: list[str]
 
     @property
     def rps(self) -> float:
@@ -37,6 +38,7 @@ def _worker(
 ) -> None:
     latencies: list[float] = []
     errors = [0]
+    samples: list[str] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
@@ -54,11 +56,13 @@ def _worker(
                 response.read()
                 if response.status != 200:
                     errors[0] += 1
+                    samples.append(f"{path}: HTTP {response.status}")
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as exc:
                 errors[0] += 1
+                samples.append(f"{path}: {type(exc).__name__} {exc}")
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 continue
@@ -71,7 +75,7 @@ def _worker(
         t.start()
     for t in pool:
         t.join()
-    queue.put((latencies, errors[0]))
+    queue.put((latencies, errors[0], samples[:3]))
 
 
 def hammer(
@@ -97,5 +101,6 @@ def hammer(
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - started
-    latencies = [x for part, _ in parts for x in part]
-    return Result(len(latencies), sum(e for _, e in parts), elapsed, latencies)
+    latencies = [x for part, _, _ in parts for x in part]
+    samples = [sample for _, _, found in parts for sample in found]
+    return Result(len(latencies), sum(e for _, e, _ in parts), elapsed, latencies, samples[:3])

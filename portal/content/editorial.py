@@ -22,6 +22,7 @@ from portal.content.models import (
     ContentAudit,
     Tag,
 )
+from portal.content.pagecache import pages
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -64,6 +65,8 @@ class ArticleInput:
 def audit(
     actor: User | None, action: str, article: Article | None = None, detail: str = ""
 ) -> None:
+    """Record who did what; every content write passes here, so cached pages are dropped too."""
+    pages.clear()
     db.session.add(
         ContentAudit(
             actor_id=actor.id if actor else None,
@@ -252,7 +255,7 @@ def publish_due(now: datetime | None = None) -> list[int]:
             execution_options={"synchronize_session": False},
         )
         for article_id in ids:
-            db.session.add(ContentAudit(action="publish_due", article_id=article_id))
+            audit(None, "publish_due", db.session.get(Article, article_id))
         db.session.flush()
     return ids
 

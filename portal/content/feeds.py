@@ -6,6 +6,7 @@ from flask import Response, current_app, render_template, url_for
 
 from portal.content import service
 from portal.content.blueprint import bp
+from portal.content.pagecache import anonymous_cache
 from portal.extensions import db
 
 FEED_SIZE = 30
@@ -17,6 +18,7 @@ def _base() -> str:
 
 
 @bp.get("/feed.xml")
+@anonymous_cache
 def feed() -> Response:
     """Title, lede and the public teaser of the latest articles; never the gated part."""
     articles = list(db.session.scalars(service.published().limit(FEED_SIZE)))
@@ -25,6 +27,7 @@ def feed() -> Response:
 
 
 @bp.get("/sitemap.xml")
+@anonymous_cache
 def sitemap() -> Response:
     articles = list(db.session.scalars(service.published().limit(SITEMAP_MAX)))
     body = render_template(

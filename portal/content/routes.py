@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.content import feeds, paywall, search, service  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
+from portal.content.pagecache import anonymous_cache
 
 __all__ = ["bp"]
 
@@ -25,11 +26,13 @@ def absolute(endpoint: str, **values: Any) -> str:
 
 
 @bp.get("/")
+@anonymous_cache
 def home() -> str:
     return render_template("content/home.html", **service.home())
 
 
 @bp.get("/articles/")
+@anonymous_cache
 def article_list() -> str:
     pagination = service.paginate(service.published(), _page())
     return render_template(
@@ -42,6 +45,7 @@ def article_list() -> str:
 
 
 @bp.get("/articles/<slug>")
+@anonymous_cache
 def article(slug: str) -> str:
     found = service.get_published(slug)
     if found is None:
@@ -96,6 +100,7 @@ def _listing(template_args: dict[str, Any], statement: Any, endpoint: str, slug:
 
 
 @bp.get("/categories/<slug>")
+@anonymous_cache
 def category(slug: str) -> str:
     found = service.category_by_slug(slug) or abort(404)
     return _listing(
@@ -107,6 +112,7 @@ def category(slug: str) -> str:
 
 
 @bp.get("/authors/<slug>")
+@anonymous_cache
 def author(slug: str) -> str:
     found = service.author_by_slug(slug) or abort(404)
     return _listing(
@@ -118,6 +124,7 @@ def author(slug: str) -> str:
 
 
 @bp.get("/tags/<slug>")
+@anonymous_cache
 def tag(slug: str) -> str:
     found = service.tag_by_slug(slug) or abort(404)
     return _listing(
@@ -129,6 +136,7 @@ def tag(slug: str) -> str:
 
 
 @bp.get("/search", endpoint="search")
+@anonymous_cache
 def search_page() -> str:
     query = search.clean_query(request.args.get("q"))
     category = request.args.get("category") or None

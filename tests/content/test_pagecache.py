@@ -1,0 +1,97 @@
+"""The anonymous page cache: cookie-less readers share pages, nobody else ever does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+
+from portal.content import editorial
+from portal.content.models import Article
+from portal.content.pagecache import pages
+from tests.content.conftest import CANARY, Readers
+from tests.content.test_paywall import _assert_no_canary, _reachable_paths
+
+
+@pytest.fixture
+def cache_on(app: Flask) -> Iterator[None]:
+    pages.clear()
+    app.config["CONTENT_CACHE_SECONDS"] = 30
+    yield
+    app.config["CONTENT_CACHE_SECONDS"] = 0
+    pages.clear()
+
+
+def test_subscriber_first_then_anonymous_gets_the_teaser(
+    app: Flask, cache_on: None, canaries: dict[str, Article], login: Callable, readers: Readers
+) -> None:
+    subscriber = app.test_client()
+    login(subscriber, readers.subscriber)
+    assert CANARY["paid"] in subscriber.get("/articles/kanari-paid").get_data(as_text=True)
+    anonymous = app.test_client()
+    assert CANARY["paid"] not in anonymous.get("/articles/kanari-paid").get_data(as_text=True)
+
+
+def test_anonymous_first_then_subscriber_gets_the_full_text(
+    app: Flask, cache_on: None, canaries: dict[str, Article], login: Callable, readers: Readers
+) -> None:
+    anonymous = app.test_client()
+    teaser = anonymous.get("/articles/kanari-paid").get_data(as_text=True)
+    assert CANARY["paid"] not in teaser
+    assert anonymous.get("/articles/kanari-paid").get_data(as_text=True) == teaser  # cached
+    member, subscriber = app.test_client(), app.test_client()
+    login(member, readers.member)
+    login(subscriber, readers.subscriber)
+    assert CANARY["members"] in member.get("/articles/kanari-members").get_data(as_text=True)
+    assert CANARY["paid"] in subscriber.get("/articles/kanari-paid").get_data(as_text=True)
+    page = member.get("/articles/kanari-paid")
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_cached_page_is_served_and_dropped_when_content_changes(
+    app: Flask, cache_on: None, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(title="Første tittel")
+    client = app.test_client()
+    assert "Første tittel" in client.get("/articles/").get_data(as_text=True)
+    assert len(pages._entries) == 1
+    hit = client.get("/articles/")
+    assert "Første tittel" in hit.get_data(as_text=True)
+    assert "Content-Security-Policy" in hit.headers  # security headers on cached pages too
+    data = editorial.input_from(article)
+    data.title = "Andre tittel"
+    editorial.save_article(data, None, article)
+    assert "Andre tittel" in client.get("/articles/").get_data(as_text=True)
+
+
+def test_requests_with_any_cookie_bypass_the_cache(
+    app: Flask, cache_on: None, make_article: Callable[..., Article]
+) -> None:
+    make_article()
+    client = app.test_client()
+    client.set_cookie("session", "not-a-valid-session")
+    client.get("/articles/")
+    assert len(pages._entries) == 0
+
+
+def test_languages_are_cached_apart(
+    app: Flask, cache_on: None, make_article: Callable[..., Article]
+) -> None:
+    make_article()
+    client = app.test_client()
+    client.get("/articles/", headers={"Accept-Language": "en"})
+    client.get("/articles/", headers={"Accept-Language": "nb"})
+    assert len(pages._entries) == 2
+
+
+def test_canary_on_every_surface_after_subscriber_fetched_them_with_the_cache_on(
+    app: Flask, cache_on: None, canaries: dict[str, Article], login: Callable, readers: Readers
+) -> None:
+    paths = _reachable_paths(app, canaries)
+    subscriber = app.test_client()
+    login(subscriber, readers.subscriber)
+    for path in paths:
+        subscriber.get(path)
+    assert _assert_no_canary(app.test_client(), paths, "anonymous after subscriber") > 20
+    assert _assert_no_canary(app.test_client(), paths, "anonymous, second time") > 20
