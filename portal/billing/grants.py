@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.accounts.models import User
 from portal.billing.errors import BillingError
@@ -65,9 +65,11 @@ def get(grant_id: int) -> ComplimentaryGrant | None:
     return db.session.get(ComplimentaryGrant, grant_id)
 
 
-def _active(query: object, at: datetime | None) -> ComplimentaryGrant | None:
+def _active(
+    query: Select[tuple[ComplimentaryGrant]], at: datetime | None
+) -> ComplimentaryGrant | None:
     at = at or utcnow()
-    rows = db.session.scalars(query.where(ComplimentaryGrant.revoked_at.is_(None)))  # type: ignore[attr-defined]
+    rows = db.session.scalars(query.where(ComplimentaryGrant.revoked_at.is_(None)))
     return next((g for g in rows if g.is_active(at)), None)
 
 

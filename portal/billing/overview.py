@@ -12,6 +12,7 @@ from portal.billing import service as billing_service
 from portal.billing.entitlements import org_has_access
 from portal.billing.models import ComplimentaryGrant, Subscription
 from portal.extensions import db
+from portal.orgs import deletion as orgs_deletion
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
 from portal.orgs.scoping import system_scope
@@ -54,7 +55,7 @@ def org_rows() -> list[OrgRow]:
     now = utcnow()
     rows = []
     with system_scope():
-        for org in orgs_service.all_organizations():
+        for org in orgs_deletion.all_organizations():
             if org.deleted_at is not None:
                 continue
             rows.append(

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from portal.accounts.models import User
 from portal.billing import checkout, entitlements, gateway, plans, webhooks
 from portal.billing import service as billing_service
 from portal.billing.errors import BillingError
@@ -14,6 +15,7 @@ from portal.billing.forms import CheckoutForm, EmptyForm, OrgCheckoutForm, Seats
 from portal.billing.models import ACCESS_STATUSES
 from portal.billing.org_access import org_for_billing, owned_orgs
 from portal.extensions import csrf, db
+from portal.orgs.models import Organization
 from portal.templating import current_locale
 from portal.timeutil import utcnow
 
@@ -50,7 +52,7 @@ def _urls() -> tuple[str, str]:
     return success, url_for("billing.cancelled", _external=True)
 
 
-def _start(owner: object, plan_code: str, seats: int) -> Response:
+def _start(owner: User | Organization, plan_code: str, seats: int) -> Response:
     plan = plans.get_by_code(plan_code)
     if plan is None:
         abort(400)
@@ -134,7 +136,7 @@ def open_portal() -> Response:
     return _portal(current_user._get_current_object(), url_for("billing.manage", _external=True))
 
 
-def _portal(owner: object, return_url: str) -> Response:
+def _portal(owner: User | Organization, return_url: str) -> Response:
     try:
         url = checkout.portal_url(owner, return_url)
     except BillingError as exc:
@@ -156,7 +158,7 @@ def org_manage(org_slug: str) -> str:
     return render_template("billing/org_manage.html", **_org_context(org, form))
 
 
-def _org_context(org: object, form: SeatsForm) -> dict[str, object]:
+def _org_context(org: Organization, form: SeatsForm) -> dict[str, object]:
     return {
         "org": org,
         "subscription": billing_service.org_subscription(org),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.accounts.models import User
 from portal.billing import gateway, mirror
@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 _LIVE_FIRST = (Subscription.updated_at.desc(), Subscription.id.desc())
 
 
-def _current(query: object) -> Subscription | None:
-    rows = list(db.session.scalars(query.order_by(*_LIVE_FIRST)))  # type: ignore[attr-defined]
+def _current(query: Select[tuple[Subscription]]) -> Subscription | None:
+    rows = list(db.session.scalars(query.order_by(*_LIVE_FIRST)))
     live = [r for r in rows if r.status in ACCESS_STATUSES]
     return (live or rows or [None])[0]
 
