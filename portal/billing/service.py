@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
@@ -10,7 +11,7 @@ from sqlalchemy import Select, select
 from portal.accounts.models import User
 from portal.billing import gateway, mirror
 from portal.billing.errors import BillingError
-from portal.billing.models import ACCESS_STATUSES, Subscription
+from portal.billing.models import ACCESS_STATUSES, ComplimentaryGrant, Plan, Subscription
 from portal.extensions import db
 from portal.orgs import audit
 from portal.orgs import service as orgs_service
@@ -105,3 +106,33 @@ def seats_used(org: Organization) -> int:
 def is_owner(org: Organization, user: User) -> bool:
     membership = orgs_service.membership_for(org, user)
     return membership is not None and membership.role == "owner"
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """The user's own billing records, for their data export (GDPR)."""
+    subscriptions = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
+    return {
+        "subscriptions": [
+            {
+                "stripe_subscription_id": s.stripe_subscription_id,
+                "status": s.status,
+                "plan": s.plan_id and db.session.get(Plan, s.plan_id).code,
+                "current_period_end": s.current_period_end.isoformat()
+                if s.current_period_end
+                else None,
+                "cancel_at_period_end": s.cancel_at_period_end,
+            }
+            for s in subscriptions
+        ],
+        "complimentary_grants": [
+            {
+                "reason": g.reason,
+                "starts_at": g.starts_at.isoformat(),
+                "ends_at": g.ends_at.isoformat() if g.ends_at else None,
+                "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
+            }
+            for g in db.session.scalars(
+                select(ComplimentaryGrant).where(ComplimentaryGrant.user_id == user.id)
+            )
+        ],
+    }

@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 
 from portal.accounts.deletion import delete_account
-from portal.billing import customers, plans
+from portal.billing import customers, grants, plans
 from portal.billing import demo as billing_demo
 from portal.billing import service as billing_service
 from portal.billing.checkout import start_checkout
@@ -230,3 +230,14 @@ def test_payment_failed_mail_reaches_the_member_with_a_link_to_manage(
     [failed] = [m for m in messages if digest in str(m["Message-ID"])]
     assert "http://localhost/billing/manage" in body_text(failed)
     assert failed["Content-Language"] == "en"
+
+
+def test_billing_records_in_the_users_data_export(app, client, create_user, stripe_on):
+    user = create_user()
+    sub = _subscribe(stripe_on, user)
+    post_event(client, make_event("customer.subscription.created", sub))
+    grants.grant_to_user(user, "Presse")
+    data = billing_service.export_user_data(user)
+    assert data["subscriptions"][0]["stripe_subscription_id"] == sub["id"]
+    assert data["subscriptions"][0]["plan"] == "individual_monthly"
+    assert data["complimentary_grants"][0]["reason"] == "Presse"
