@@ -75,7 +75,7 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
 @bp.before_app_request
 def scope_to_user() -> None:
     # The logged-in user may always read their own memberships (header switcher).
-    if current_user.is_authenticated:
+    if request.endpoint != "static" and current_user.is_authenticated:
         scoping.use_user(current_user)
 
 

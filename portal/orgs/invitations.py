@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.service import normalise_email
+from portal.accounts.service import find_by_email, normalise_email
 from portal.extensions import db
 from portal.mail import service as mail
 from portal.orgs import audit, scoping, service
@@ -100,10 +100,12 @@ def invite(
 
 def _send(org: Organization, actor: User, invitation: Invitation, token: str) -> None:
     link = absolute_link("orgs.invitation", token=token)
+    # In the invitee's language when they already have an account, else bokmål.
+    invitee = find_by_email(invitation.email)
     mail.queue(
         invitation.email,
         "orgs_invitation",
-        actor.locale or "nb",
+        invitee.locale if invitee is not None else "nb",
         key=f"orgs-invitation:{invitation.token_hash}",
         org_name=org.name,
         inviter_name=actor.name,

@@ -1,4 +1,4 @@
-"""Organisation operations: create, settings, memberships and roles, seats, delete and restore.
+"""Organisation operations: create, settings, memberships and roles, seats (deleting: deletion.py).
 
 Services add and flush; the caller commits. Each function that takes an organisation scopes
 the session to it (portal.orgs.scoping), so row-level security lets its rows through.

@@ -1,0 +1,57 @@
+"""Organisation work done by a real Celery worker (Redis broker, runtime database role)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from portal.accounts import service as accounts_service
+from portal.extensions import db
+from portal.orgs import service
+from portal.orgs.models import Organization
+from portal.timeutil import utcnow
+from tests.conftest import PASSWORD
+from tests.support.services import RedisServer, SmtpSink, body_text, wait_for
+
+
+def test_the_invitation_mail_is_sent_by_the_worker_and_the_purge_runs_there(
+    committed_app: Flask,
+    make_app,
+    redis_server: RedisServer,
+    smtp_sink: SmtpSink,
+    celery_worker_factory,
+) -> None:
+    app = make_app(REDIS_URL=redis_server.url, MAIL_URL=smtp_sink.url)
+    celery_worker_factory(redis_server.url, smtp_sink.url)
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@example.org", "Sara", PASSWORD, verified=True)
+        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@example.org")
+        gone = service.create_organization(owner, "Gammel AS", "gammel", "f@example.org")
+        gone.deleted_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+        org_id, gone_id, owner_session_id = org.id, gone.id, owner.get_id()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = owner_session_id
+    page = client.get("/orgs/bedrift/invitations").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/orgs/bedrift/invitations",
+        data={"csrf_token": token, "email": "kari@example.org", "role": "member"},
+    )
+    assert response.status_code == 302
+    message = smtp_sink.wait_for_mail("kari@example.org", timeout=30)[0]
+    assert "/orgs/invitations/" in body_text(message)
+
+    # The beat task, run by the worker as the runtime role, purges only what is due.
+    app.extensions["celery"].send_task("orgs.purge_deleted")  # ignore_result: watch the rows
+
+    def purged() -> bool:
+        with app.app_context():
+            ids = set(db.session.scalars(select(Organization.id)))
+            return ids == {org_id} and gone_id not in ids
+
+    wait_for(purged, timeout=15)
