@@ -192,3 +192,34 @@ def test_a_live_subscriber_cannot_start_a_second_subscription(
     )
     assert "allerede et aktivt abonnement" in response.get_data(as_text=True)
     assert stripe_on.recorded("/v1/checkout/sessions") == []
+
+
+def test_organisation_subscribes_through_checkout_and_its_members_read(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    member = create_user()
+    orgs_service.add_member(org, member, "member", None, "test", None)
+    assert not entitlements.can_read(member, "paid")
+    login(client, owner)
+    token = csrf_token(client, "/billing/pricing")
+    client.post(
+        f"/billing/orgs/{org.slug}/checkout",
+        data={"csrf_token": token, "plan": "org_seat_yearly", "seats": "4"},
+    )
+    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    assert (attempt.org_id, attempt.quantity) == (org.id, 4)
+    price = plans.get_by_code("org_seat_yearly").stripe_price_id
+    sub = stripe_on.subscribe(attempt.stripe_customer_id, price, quantity=4)
+    event = make_event("checkout.session.completed", _session_obj(attempt, sub["id"]))
+    assert post_event(client, event).status_code == 200
+
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(member, "paid")
+    db.session.refresh(org)
+    assert org.seat_limit == 4
+    page = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
+    assert "Abonnementet er aktivt" in page.get_data(as_text=True)
+    manage = client.get(f"/billing/orgs/{org.slug}/manage").get_data(as_text=True)
+    assert "2 / 4" in manage
