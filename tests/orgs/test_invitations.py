@@ -225,3 +225,27 @@ def test_inviting_an_existing_member_or_twice_is_refused(
         owner_role = send_invite(boss, "per@example.org", role="owner")
         assert owner_role.status_code == 422
         assert len(invitations.pending(db.session.get(Organization, bedrift[0]))) == 1
+
+
+def test_the_newcomer_journey(smtp_app: Flask, smtp_sink: SmtpSink) -> None:
+    """Done-when: a newcomer creates an organisation, invites a colleague who gets the mail and
+    joins, sees the seat count, and reaches nothing of another organisation."""
+    with smtp_app.app_context():
+        other_owner = user("eier@example.net", "Annen Eier")
+        service.create_organization(other_owner, "Annen AS", "annen", "f@example.net")
+        newcomer, colleague = user("ny@example.org", "Nina Ny"), user("kari@example.org")
+        db.session.commit()
+        nina, kari = smtp_app.test_client(), smtp_app.test_client()
+        login_as(nina, newcomer)
+        login_as(kari, colleague)
+    created = post_with_token(nina, "/orgs/new", {"name": "Nina Rådgivning AS", "slug": "nina",
+                              "billing_email": "ny@example.org", "org_number": ""})  # fmt: skip
+    assert created.status_code == 302
+    assert send_invite(nina, "kari@example.org", slug="nina").status_code == 302
+    link = invite_link(smtp_sink, "kari@example.org")
+    assert post_with_token(kari, link).status_code == 302
+    page = kari.get("/orgs/nina/members").get_data(as_text=True)
+    assert "2 av 5 plasser i bruk" in page and "Nina Rådgivning AS" in page
+    for path in ("/orgs/annen/", "/orgs/annen/members", "/orgs/annen/settings"):
+        assert kari.get(path).status_code == 404
+        assert nina.get(path).status_code == 404

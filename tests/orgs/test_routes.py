@@ -205,3 +205,11 @@ def test_the_data_export_lists_the_users_memberships(client, login, acme: Tenant
             "since": data["orgs"]["memberships"][0]["since"],
         }
     ]
+
+
+def test_the_header_leads_a_newcomer_to_the_organisations_page(client, login, create_user) -> None:
+    login(client, create_user())
+    nav = client.get("/").get_data(as_text=True)
+    assert 'href="/orgs/"' in nav
+    page = client.get("/orgs/").get_data(as_text=True)
+    assert 'href="/orgs/new"' in page
