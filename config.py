@@ -53,6 +53,12 @@ class Config:
     STRIPE_API_BASE = _env("STRIPE_API_BASE")
     VAT_RATE_PERCENT = _env_int("VAT_RATE_PERCENT", 25)
 
+    # How many reverse proxies (load balancer, ingress) sit in front of gunicorn; their
+    # X-Forwarded-For/-Proto are trusted for that many hops (client IP for rate limits).
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
+    # Sent or failed outbox rows (which hold mail text) are deleted after this many days.
+    OUTBOX_RETENTION_DAYS = _env_int("OUTBOX_RETENTION_DAYS", 30)
+
     DEMO_PASSWORD = _env("DEMO_PASSWORD", "demo-password")
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_JSON = False

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,6 +119,22 @@ def redispatch_pending(older_than: timedelta | None = None, limit: int = 500) ->
     db.session.rollback()
     reset_broker_state()
     return dispatch(ids)
+
+
+def prune_finished(older_than: timedelta | None = None) -> int:
+    """Delete done and failed items older than the retention period (they hold mail text).
+
+    Pending items are never pruned: they are work still owed.
+    """
+    if older_than is None:
+        older_than = timedelta(days=current_app.config["OUTBOX_RETENTION_DAYS"])
+    cutoff = utcnow() - older_than
+    result = db.session.execute(
+        delete(OutboxItem).where(
+            OutboxItem.status.in_((DONE, FAILED)), OutboxItem.finished_at < cutoff
+        )
+    )
+    return result.rowcount or 0
 
 
 def _resolve(handler: str) -> Callable[[dict[str, Any]], None]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
+from portal.extensions import db
 from portal.outbox import service
 from portal.outbox.service import RUN_TASK, TransientError
 
@@ -39,3 +40,10 @@ def run_item(self: Task, item_id: int) -> str:
 @shared_task(name="outbox.redispatch", ignore_result=True)
 def redispatch(**_: Any) -> int:
     return service.redispatch_pending()
+
+
+@shared_task(name="outbox.prune", ignore_result=True)
+def prune(**_: Any) -> int:
+    removed = service.prune_finished()
+    db.session.commit()
+    return removed

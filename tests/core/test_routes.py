@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 
 
@@ -96,3 +96,16 @@ def test_language_switch_only_follows_local_next(client: FlaskClient) -> None:
     response = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
+
+def test_client_ip_comes_from_the_trusted_proxy_only(make_app) -> None:
+    direct = make_app()
+    proxied = make_app(TRUSTED_PROXY_HOPS=1)
+    for app, expected in ((direct, "127.0.0.1"), (proxied, "203.0.113.9")):
+
+        @app.get("/_ip")
+        def ip() -> str:
+            return request.remote_addr or ""
+
+        seen = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert seen.get_data(as_text=True) == expected

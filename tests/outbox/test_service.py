@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_transient_smtp_failure_stays_pending_and_is_sent_later(
         assert item.status == PENDING and item.attempts == 1
         assert "451" in (item.last_error or "")
         smtp_sink.reject_code = None
-        assert outbox.redispatch_pending(older_than=__import__("datetime").timedelta(0)) == 1
+        assert outbox.redispatch_pending(older_than=timedelta(0)) == 1
         smtp_sink.wait_for_mail("lise@example.org")
         db.session.expire_all()
         assert items()[0].status == DONE
@@ -122,3 +123,30 @@ def test_unknown_handler_is_a_permanent_failure(committed_app: Flask) -> None:
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(OutboxItem, item.id).status == FAILED
+
+
+def test_prune_removes_old_finished_items_but_never_pending_ones(app: Flask) -> None:
+    old = outbox.utcnow() - timedelta(days=40)
+    for key, status in (("old-done", DONE), ("old-failed", FAILED), ("old-pending", PENDING)):
+        db.session.add(
+            OutboxItem(
+                handler=mail.HANDLER,
+                payload={},
+                idempotency_key=key,
+                status=status,
+                created_at=old,
+                finished_at=old if status != PENDING else None,
+            )
+        )
+    db.session.add(
+        OutboxItem(
+            handler=mail.HANDLER,
+            payload={},
+            idempotency_key="new-done",
+            status=DONE,
+            finished_at=outbox.utcnow(),
+        )
+    )
+    db.session.flush()
+    assert outbox.prune_finished() == 2
+    assert sorted(i.idempotency_key for i in items()) == ["new-done", "old-pending"]
