@@ -118,8 +118,9 @@ class TestConfig(Config):
     VEIVALG_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
-    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
-    MAIL_URL = _env("TEST_MAIL_URL", "memory://")
+    # The test suite passes its own database and mail folder; these are safe fallbacks.
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    MAIL_URL = f"file://{INSTANCE_DIR / 'test-mail'}"
     REDIS_URL = None
     RATELIMIT_ENABLED = True
     OUTBOX_REDISPATCH_AFTER = 0

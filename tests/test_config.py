@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from config import ConfigError, load_config
@@ -52,3 +55,13 @@ def test_production_cookies_are_secure() -> None:
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
     assert settings["SESSION_COOKIE_HTTPONLY"] and settings["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert settings["REMEMBER_COOKIE_DURATION"].days <= 30
+
+
+def test_every_setting_read_from_the_environment_is_documented() -> None:
+    root = Path(__file__).resolve().parents[1]
+    names = set(re.findall(r'_env(?:_int)?\("([A-Z0-9_]+)"', (root / "config.py").read_text()))
+    example = (root / ".env.example").read_text()
+    readme = (root / "README.md").read_text()
+    assert names, "no settings found in config.py"
+    undocumented = sorted(n for n in names if f"{n}=" not in example or f"`{n}`" not in readme)
+    assert undocumented == []
