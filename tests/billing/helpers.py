@@ -85,6 +85,10 @@ class StripeSide:
     def cancel(self, subscription_id: str) -> dict[str, Any]:
         return self.client.v1.subscriptions.cancel(subscription_id).to_dict()
 
+    def register_webhook(self, url: str, secret: str = WEBHOOK_SECRET) -> None:
+        """Let localstripe deliver its own (signed) events to url."""
+        self._raw("POST", "/_config/webhooks/veivalg", {"url": url, "secret": secret})
+
     def recorded(self, path: str) -> list[dict[str, Any]]:
         return [r for r in self._raw("GET", "/_config/recorded") if r["path"] == path]
 

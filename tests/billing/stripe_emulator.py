@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from aiohttp import web
-from localstripe import resources, server
+from localstripe import resources, server, webhooks
 from localstripe.resources import Plan, Product, Subscription, store
 
 # No pickling to the shared /tmp/localstripe.pickle: state lives and dies with this process.
@@ -147,6 +147,7 @@ async def force_status(request: web.Request) -> web.Response:
 
 async def flush(request: web.Request) -> web.Response:
     store.clear()
+    webhooks._webhooks.clear()
     PRICES.clear()
     REQUESTS.clear()
     return web.Response()

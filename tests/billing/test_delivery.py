@@ -133,3 +133,18 @@ def stripe_settings_env(side) -> dict[str, str]:
         "STRIPE_WEBHOOK_SECRET": settings["STRIPE_WEBHOOK_SECRET"],
         "STRIPE_API_BASE": settings["STRIPE_API_BASE"],
     }
+
+
+def test_webhooks_sent_by_localstripe_itself_update_the_mirror(
+    committed_app: Flask, stripe_committed, live_server
+) -> None:
+    stripe_committed.register_webhook(f"{live_server.url}/billing/webhook")
+    user_id, sub = _paying_user(stripe_committed, "levert@example.org")
+
+    def mirrored() -> bool:
+        db.session.remove()
+        return _count(Subscription, Subscription.user_id == user_id) == 1
+
+    wait_for(mirrored, timeout=20)
+    assert db.session.scalar(select(Subscription.status)) == "active"
+    assert _count(StripeEvent, StripeEvent.type == "customer.subscription.created") == 1

@@ -128,7 +128,7 @@ def test_reconcile_task_runs_through_celery(app, stripe_on, create_user):
     _subscribe(stripe_on, user)
     celery = app.extensions["celery"]
     result = celery.tasks["billing.reconcile"].apply()
-    assert result.get()["changed"] == 1
+    assert result.result["changed"] == 1
 
 
 def test_deleting_an_account_or_organisation_cancels_in_stripe(
