@@ -38,7 +38,8 @@ def resolve_org(endpoint: str | None, values: dict[str, Any] | None) -> None:
     scoping.use_org(org)
     g.org = org
     g.membership = membership
-    session[CURRENT_ORG_SESSION_KEY] = org.slug
+    if session.get(CURRENT_ORG_SESSION_KEY) != org.slug:
+        session[CURRENT_ORG_SESSION_KEY] = org.slug  # the header switcher's "current" org
 
 
 @bp.url_defaults
