@@ -74,7 +74,8 @@ def process_event(payload: dict[str, Any]) -> None:
             return
         try:
             event.outcome = _dispatch(event.type, event.payload["data"]["object"])
-        except gateway.GatewayError as exc:
+        except (gateway.GatewayError, gateway.PaymentsOff) as exc:
+            # Stripe unreachable (or the key missing on this worker): retry with back-off.
             raise TransientError(str(exc)) from exc
         event.processed_at = utcnow()
         db.session.flush()
