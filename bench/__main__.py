@@ -129,7 +129,7 @@ def main() -> int:
         print(f"data: {ARTICLES} articles in {time.perf_counter() - started:.1f}s", flush=True)
 
         # No outer app context here: each test-client request then gets its own `g`.
-        app = create_app(config)
+        app = create_app({**config, "CONTENT_CACHE_SECONDS": 0})  # count real queries
         counts = query_counts(
             app,
             cookie,
@@ -154,38 +154,63 @@ def main() -> int:
             "DATABASE_URL": database.app_url,
             "MAIL_URL": config["MAIL_URL"],
         }
-        bare_proc, bare_port = serve("bench.bare:app", env)
-        portal_proc, portal_port = serve("wsgi:app", env)
-        servers += [bare_proc, portal_proc]
         subscriber_headers = {"Cookie": f"{owner.config['SESSION_COOKIE_NAME']}={cookie}"}
-        scenarios: list[tuple[str, int, list[str], dict[str, str]]] = [
-            ("bare Flask endpoint", bare_port, ["/"], {}),
-            ("anonymous teaser page", portal_port, [f"/articles/{s}" for s in paid], {}),
-            ("subscriber full page", portal_port, [f"/articles/{s}" for s in paid],
-             subscriber_headers),
-            ("list page", portal_port, [f"/articles/?page={n}" for n in range(1, 60)], {}),
-            ("search", portal_port, [f"/search?q={quote_plus(q)}" for q in SEARCHES], {}),
-        ]  # fmt: skip
+        articles = [f"/articles/{s}" for s in paid]
+        lists = [f"/articles/?page={n}" for n in range(1, 60)]
+        searches = [f"/search?q={quote_plus(q)}" for q in SEARCHES]
+        # Anonymous pages twice: as production serves them (page cache on), and uncached.
+        runs: list[tuple[str, dict[str, str], list[tuple[str, list[str], dict[str, str]]]]] = [
+            ("bench.bare:app", env, [("bare Flask endpoint", ["/"], {})]),
+            (
+                "wsgi:app",
+                env,
+                [
+                    ("anonymous teaser page", articles, {}),
+                    ("subscriber full page", articles, subscriber_headers),
+                    ("list page", lists, {}),
+                    ("search", searches, {}),
+                ],
+            ),
+            (
+                "wsgi:app",
+                {**env, "CONTENT_CACHE_SECONDS": "0"},
+                [
+                    ("anonymous teaser page, no cache", articles, {}),
+                    ("list page, no cache", lists, {}),
+                    ("search, no cache", searches, {}),
+                ],
+            ),
+        ]
         results: dict[str, Result] = {}
-        for name, port, paths, headers in scenarios:
-            hammer(port, paths, headers=headers, seconds=1.0)  # warm-up
-            results[name] = hammer(port, paths, headers=headers, seconds=SECONDS)
-            print(f"  {name}: {results[name].rps:.0f} req/s", flush=True)
-            for sample in results[name].error_samples:
-                print(f"    error: {sample}", flush=True)
+        for module, run_env, scenarios in runs:
+            proc, port = serve(module, run_env)
+            servers.append(proc)
+            for name, paths, headers in scenarios:
+                hammer(port, paths, headers=headers, seconds=1.0)  # warm-up
+                results[name] = hammer(port, paths, headers=headers, seconds=SECONDS)
+                print(f"  {name}: {results[name].rps:.0f} req/s", flush=True)
+                for sample in results[name].error_samples:
+                    print(f"    error: {sample}", flush=True)
+            proc.terminate()
+            proc.wait(timeout=10)
         report(results, counts, time.perf_counter() - started)
         return 0
     finally:
         for proc in servers:
-            proc.terminate()
-            proc.wait(timeout=10)
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=10)
         database.drop()
 
 
 def report(results: dict[str, Result], counts: dict[str, tuple[int, int]], total: float) -> None:
     bare = results["bare Flask endpoint"].rps
-    names = {"anonymous teaser page": "anonymous teaser", "subscriber full page":
-             "subscriber full", "list page": "list", "search": "search"}  # fmt: skip
+    names = {
+        "anonymous teaser page, no cache": "anonymous teaser",
+        "subscriber full page": "subscriber full",
+        "list page, no cache": "list",
+        "search, no cache": "search",
+    }
     print()
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     print(f"machine: {machine}; {ARTICLES} articles, {SECONDS:.0f}s per run")

@@ -133,15 +133,30 @@ def _search_postgresql(
         tsquery,
         f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2",
     )
-    total = db.session.scalar(select(func.count(Article.id)).where(match, *filters)) or 0
-    rows = db.session.execute(
-        select(Article, headline)
+    # One pass ranks and counts the matches; the outer query makes snippets for one page only.
+    ranked = (
+        select(
+            Article.id,
+            rank.label("rank"),
+            Article.published_at.label("published_at"),
+            func.count().over().label("total"),
+        )
         .where(match, *filters)
         .order_by(rank.desc(), Article.published_at.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Article, headline, ranked.c.total)
+        .join(ranked, ranked.c.id == Article.id)
+        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc())
     ).all()
-    hits = [SearchHit(article, _highlight(snippet or "")) for article, snippet in rows]
+    if rows:
+        total = rows[0][2]
+    else:  # past the last page: count on its own
+        total = db.session.scalar(select(func.count(Article.id)).where(match, *filters)) or 0
+    hits = [SearchHit(article, _highlight(snippet or "")) for article, snippet, _ in rows]
     return SearchPage(hits, total, page, per_page)
 
 
