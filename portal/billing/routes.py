@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -47,9 +49,14 @@ def pricing() -> str:
     )
 
 
+def _public_url(endpoint: str, **values: str) -> str:
+    # Stripe sends the member back to these: use the public BASE_URL, not the request's host.
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _urls() -> tuple[str, str]:
-    success = url_for("billing.success", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
-    return success, url_for("billing.cancelled", _external=True)
+    success = _public_url("billing.success") + "?session_id={CHECKOUT_SESSION_ID}"
+    return success, _public_url("billing.cancelled")
 
 
 def _start(owner: User | Organization, plan_code: str, seats: int) -> Response:
@@ -133,7 +140,7 @@ def manage() -> str:
 def open_portal() -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return _portal(current_user._get_current_object(), url_for("billing.manage", _external=True))
+    return _portal(current_user._get_current_object(), _public_url("billing.manage"))
 
 
 def _portal(owner: User | Organization, return_url: str) -> Response:
@@ -141,11 +148,11 @@ def _portal(owner: User | Organization, return_url: str) -> Response:
         url = checkout.portal_url(owner, return_url)
     except BillingError as exc:
         flash(str(exc), "error")
-        return redirect(return_url, code=303)
+        return redirect(urlsplit(return_url).path, code=303)
     except (gateway.GatewayError, gateway.PaymentsOff):
         current_app.logger.exception("portal session could not start")
         flash(_("Betalingsportalen er ikke tilgjengelig akkurat nå."), "error")
-        return redirect(return_url, code=303)
+        return redirect(urlsplit(return_url).path, code=303)
     return redirect(url, code=303)
 
 
@@ -176,7 +183,7 @@ def org_portal(org_slug: str) -> Response:
     org = org_for_billing(org_slug, current_user, manage=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    return _portal(org, url_for("billing.org_manage", org_slug=org.slug, _external=True))
+    return _portal(org, _public_url("billing.org_manage", org_slug=org.slug))
 
 
 @bp.post("/orgs/<org_slug>/seats")
