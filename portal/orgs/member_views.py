@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.orgs import invitations, service
 from portal.orgs.blueprint import bp, client_ip, require_role
 from portal.orgs.forms import ActionForm, InviteForm, RoleForm
@@ -88,6 +88,19 @@ def leave() -> tuple[str, int] | Response:
     return redirect(url_for("orgs.index"))
 
 
+def _invite_limit() -> str:
+    return current_app.config["ORG_INVITE_RATE_LIMIT"]
+
+
+def _org_key() -> str:
+    # Per organisation: many admins cannot multiply the number of mails it sends.
+    return f"orgs-invite:{g.org.id}"
+
+
+# Counts only POSTs that reach the view (members of the org); outsiders were 404 before.
+invite_limited = limiter.limit(_invite_limit, key_func=_org_key, methods=["POST"])
+
+
 def _invitations_page(form: InviteForm, status: int = 200) -> tuple[str, int]:
     org = g.org
     return render_template(
@@ -103,6 +116,7 @@ def _invitations_page(form: InviteForm, status: int = 200) -> tuple[str, int]:
 
 @bp.route("/<org_slug>/invitations", methods=["GET", "POST"])
 @require_role("admin")
+@invite_limited
 def invitations_page() -> tuple[str, int] | Response:
     form = InviteForm()
     if form.validate_on_submit():
@@ -140,6 +154,7 @@ def _invitation_action(invitation_id: int, action: str) -> tuple[str, int] | Res
 
 @bp.post("/<org_slug>/invitations/<int:invitation_id>/resend")
 @require_role("admin")
+@invite_limited
 def resend_invitation(invitation_id: int) -> tuple[str, int] | Response:
     return _invitation_action(invitation_id, "resend")
 

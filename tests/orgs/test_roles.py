@@ -100,3 +100,28 @@ def test_the_members_page_shows_management_only_to_admins(client, login, acme: T
     body = client.get("/orgs/acme/members").get_data(as_text=True)
     assert "/role" in body and "/remove" in body and "/transfer" not in body
     assert service.members_count(acme.org) == 4
+
+
+def test_an_organisation_can_send_only_so_many_invitations(
+    app, client, login, csrf_token, acme: Tenant
+) -> None:
+    app.config["ORG_INVITE_RATE_LIMIT"] = "2 per hour"
+    try:
+        login(client, acme.admin)
+        token = csrf_token(client, "/orgs/acme/invitations")
+        statuses = [
+            client.post("/orgs/acme/invitations",
+                        data={"csrf_token": token, "email": f"n{i}@example.org", "role": "member"}
+                        ).status_code
+            for i in range(3)
+        ]  # fmt: skip
+        assert statuses == [302, 302, 429]
+        login(client, acme.owner)  # another admin of the same organisation shares the limit
+        response = client.post(
+            "/orgs/acme/invitations",
+            data={"csrf_token": token, "email": "n9@example.org", "role": "member"},
+        )
+        assert response.status_code == 429
+        assert len(invitations.pending(acme.org)) == 2
+    finally:
+        app.config["ORG_INVITE_RATE_LIMIT"] = "50 per hour"
