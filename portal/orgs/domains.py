@@ -90,6 +90,7 @@ def join(org: Organization, user: User, ip: str | None = None) -> Membership:
             _("Du kan ikke bli med i %(name)s med e-postadressen din nå.", name=org.name)
         )
     scoping.use_org(org)
+    service.lock_seats(org)
     if service.seats_free(org) <= 0:
         raise OrgError(_("%(name)s har ingen ledige plasser.", name=org.name))
     return service.add_member(org, user, "member", user, "member.joined_by_domain", ip)

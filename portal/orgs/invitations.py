@@ -75,6 +75,7 @@ def invite(
         raise OrgError(
             _("%(email)s er allerede invitert. Send invitasjonen på nytt i stedet.", email=email)
         )
+    service.lock_seats(org)
     if service.seats_free(org) <= 0:
         raise OrgError(
             _("Alle %(n)s plassene er i bruk. Frigjør en plass eller kjøp flere.", n=org.seat_limit)
@@ -191,6 +192,7 @@ def accept(invitation: Invitation, user: User, ip: str | None = None) -> Members
         )
     if service.membership_for(org, user) is not None:
         raise InvitationProblem("used", _("Du er allerede medlem av %(name)s.", name=org.name))
+    service.lock_seats(org)
     # This invitation already holds one of the seats counted by members_count + pending.
     if service.members_count(org) >= org.seat_limit:
         _tell_admins_seats_full(org, invitation)

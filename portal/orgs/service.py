@@ -109,6 +109,12 @@ def pending_invitations_count(org: Organization) -> int:
     )
 
 
+def lock_seats(org: Organization) -> None:
+    """Serialise seat-taking operations of one organisation (row lock until commit), so two
+    concurrent joins cannot both take the last seat. SQLite serialises writers anyway."""
+    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+
+
 def seats_used(org: Organization) -> int:
     """Seats taken: every membership plus every pending (unexpired, unrevoked) invitation."""
     return members_count(org) + pending_invitations_count(org)

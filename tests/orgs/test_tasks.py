@@ -1,17 +1,21 @@
-"""Organisation work done by a real Celery worker (Redis broker, runtime database role)."""
+"""Organisation work with real commits: a Celery worker (Redis broker), concurrent writers."""
 
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
 
 from portal.accounts import service as accounts_service
+from portal.accounts.models import User
 from portal.extensions import db
-from portal.orgs import service
+from portal.orgs import domains, service
 from portal.orgs.models import Organization
+from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD
 from tests.support.services import RedisServer, SmtpSink, body_text, wait_for
@@ -55,3 +59,38 @@ def test_the_invitation_mail_is_sent_by_the_worker_and_the_purge_runs_there(
             return ids == {org_id} and gone_id not in ids
 
     wait_for(purged, timeout=15)
+
+
+def test_concurrent_domain_joins_never_take_more_seats_than_there_are(committed_app: Flask) -> None:
+    app = committed_app
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        service.set_seat_limit(org, 3, None)
+        domains.add_domain(org, owner, "bedrift.no")
+        people = [
+            accounts_service.create_user(f"ansatt{i}@bedrift.no", "Ansatt", None, verified=True).id
+            for i in range(8)
+        ]
+        db.session.commit()
+    barrier = threading.Barrier(len(people))
+
+    def join(user_id: int) -> bool:
+        with app.test_request_context():
+            person = db.session.get(User, user_id)
+            bedrift = service.get_by_slug("bedrift")
+            barrier.wait(timeout=10)
+            try:
+                domains.join(bedrift, person)
+                db.session.commit()
+                return True
+            except OrgError:
+                db.session.rollback()
+                return False
+
+    with ThreadPoolExecutor(max_workers=len(people)) as pool:
+        joined = list(pool.map(join, people))
+    assert joined.count(True) == 2  # 3 seats, the owner holds one
+    with app.app_context():
+        bedrift = service.get_by_slug("bedrift")
+        assert service.members_count(bedrift) == 3
