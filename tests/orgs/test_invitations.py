@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -20,8 +21,11 @@ from tests.support.services import SmtpSink, body_text
 
 
 @pytest.fixture
-def smtp_app(committed_app: Flask, make_app, smtp_sink: SmtpSink) -> Flask:
-    return make_app(MAIL_URL=smtp_sink.url, BASE_URL="http://veivalg.test")
+def smtp_app(committed_app: Flask, make_app, smtp_sink: SmtpSink) -> Iterator[Flask]:
+    app = make_app(MAIL_URL=smtp_sink.url, BASE_URL="http://veivalg.test")
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # give its connections back now, not at the end of the run
 
 
 def user(email: str, name: str = "Kari Kollega", verified: bool = True) -> User:

@@ -29,6 +29,16 @@ def test_the_invitation_mail_is_sent_by_the_worker_and_the_purge_runs_there(
     celery_worker_factory,
 ) -> None:
     app = make_app(REDIS_URL=redis_server.url, MAIL_URL=smtp_sink.url)
+    try:
+        run_invitation_and_purge(app, smtp_sink, celery_worker_factory, redis_server)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def run_invitation_and_purge(
+    app: Flask, smtp_sink: SmtpSink, celery_worker_factory, redis_server: RedisServer
+) -> None:
     celery_worker_factory(redis_server.url, smtp_sink.url)
     with app.app_context():
         owner = accounts_service.create_user("sjef@example.org", "Sara", PASSWORD, verified=True)
