@@ -14,17 +14,14 @@ from portal.extensions import login_manager
 from portal.orgs import scoping, service
 from portal.orgs.models import ROLE_RANK, Membership
 
-bp = Blueprint("orgs", __name__, url_prefix="/orgs")
-
 CURRENT_ORG_SESSION_KEY = "current_org"
 
 
-@bp.url_value_preprocessor
 def resolve_org(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Every route with <org_slug>: anonymous → login, non-member or deleted org → 404.
 
-    It runs before any before_request hook (CSRF included), so an outsider learns nothing,
-    not even whether the form would have been valid.
+    It runs as a url_value_preprocessor, before any before_request hook (CSRF included), so
+    an outsider learns nothing, not even whether the form would have been valid.
     """
     if not values or "org_slug" not in values:
         return
@@ -42,16 +39,33 @@ def resolve_org(endpoint: str | None, values: dict[str, Any] | None) -> None:
         session[CURRENT_ORG_SESSION_KEY] = org.slug  # the header switcher's "current" org
 
 
-@bp.url_defaults
 def add_org_slug(endpoint: str, values: dict[str, Any]) -> None:
+    """url_for() inside an organisation's page fills in its slug."""
     if "org_slug" in values or "org" not in g:
         return
-    if endpoint.startswith("orgs.") and _wants_slug(endpoint):
+    if _wants_slug(endpoint):
         values["org_slug"] = g.org.slug
 
 
 def _wants_slug(endpoint: str) -> bool:
     return any("org_slug" in rule.arguments for rule in current_app.url_map.iter_rules(endpoint))
+
+
+def guard(blueprint: Blueprint) -> Blueprint:
+    """Install the organisation guard on a blueprint whose routes carry <org_slug>."""
+    blueprint.url_value_preprocessor(resolve_org)
+    blueprint.url_defaults(add_org_slug)
+    return blueprint
+
+
+def org_blueprint(name: str, import_name: str, suffix: str = "") -> Blueprint:
+    """A blueprint for another domain's organisation pages, under `/orgs/<org_slug><suffix>`
+    (e.g. the workspace: `org_blueprint("workspace", __name__, "/workspace")`), guarded like
+    the orgs pages: g.org and g.membership are set, outsiders get 404."""
+    return guard(Blueprint(name, import_name, url_prefix=f"/orgs/<org_slug>{suffix}"))
+
+
+bp = guard(Blueprint("orgs", __name__, url_prefix="/orgs"))
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

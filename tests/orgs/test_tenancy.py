@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, url_for
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from portal.accounts import service as accounts_service
 from portal.extensions import db
-from portal.orgs import domains, invitations, scoping
+from portal.orgs import domains, invitations, scoping, service
+from portal.orgs.blueprint import org_blueprint
 from portal.orgs.models import Invitation, Membership, OrgDomain
 from tests.orgs.conftest import Tenant, snapshot
 
@@ -173,3 +175,36 @@ def test_the_header_switcher_lists_only_the_users_own_orgs(
         r'<nav class="main-nav".*?</nav>', client.get("/orgs/acme/").get_data(as_text=True), re.S
     ).group(0)
     assert "Acme AS" in nav and "Fjord kommune" not in nav
+
+
+def test_org_blueprint_guards_another_domains_pages(committed_app: Flask, make_app) -> None:
+    extra = org_blueprint("orgs_extra_test", __name__, "/extra")
+
+    @extra.get("/<int:item_id>")
+    def show(item_id: int) -> str:
+        return f"{g.org.name}:{g.membership.role}:{item_id}"
+
+    app = make_app()
+    app.register_blueprint(extra)
+    try:
+        with app.app_context():
+            owner = accounts_service.create_user("eier@example.org", "Eier", None, verified=True)
+            outsider = accounts_service.create_user("ute@example.org", "Ute", None, verified=True)
+            service.create_organization(owner, "Acme AS", "acme", "f@example.org")
+            db.session.commit()
+            ids = owner.get_id(), outsider.get_id()
+        client = app.test_client()
+        assert client.get("/orgs/acme/extra/7").status_code == 302
+        with client.session_transaction() as session:
+            session["_user_id"] = ids[1]
+        assert client.get("/orgs/acme/extra/7").status_code == 404
+        with client.session_transaction() as session:
+            session["_user_id"] = ids[0]
+        response = client.get("/orgs/acme/extra/7")
+        assert response.get_data(as_text=True) == "Acme AS:owner:7"
+        with app.test_request_context():
+            g.org = service.get_by_slug("acme")
+            assert url_for("orgs_extra_test.show", item_id=3) == "/orgs/acme/extra/3"
+    finally:
+        with app.app_context():
+            db.engine.dispose()
