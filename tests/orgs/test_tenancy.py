@@ -159,6 +159,11 @@ def test_acme_ids_in_fjord_paths_query_strings_and_forms_reach_nothing_of_acme(
             body = response.get_data(as_text=True)
             for marker in acme_markers(acme_full):
                 assert marker not in body, (method, url, marker)
+    # 3. acme's slug and id on the routes outside /orgs/<org_slug>/.
+    for url in ("/orgs/join/acme", f"/staff/organisations/{acme_full.org.id}/restore",
+                f"/staff/organisations/{acme_full.org.id}/seats"):  # fmt: skip
+        response = client.post(url, data={"csrf_token": token, "seats": "99"})
+        assert response.status_code == 404, url
     assert snapshot(acme_full.org) == before
 
 
