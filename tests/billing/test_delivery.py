@@ -61,6 +61,8 @@ def test_ten_concurrent_deliveries_are_processed_once(
         thread.join(timeout=30)
     assert statuses == [200] * 10
     db.session.remove()
+    # Ten threads filled the pool; give the idle connections back to PostgreSQL.
+    db.engine.dispose()
     assert _count(StripeEvent) == 1
     items = db.session.scalars(
         select(OutboxItem).where(OutboxItem.idempotency_key == f"stripe-event:{event['id']}")
