@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask_migrate import upgrade
 
@@ -14,14 +15,20 @@ from tests.conftest import ROOT
 from tests.content.conftest import CANARY_WORDS, body_with_canary
 
 
-def test_sqlite_upgrade_seed_pages_and_search(
-    make_app: Callable[..., Flask], tmp_path: Path
-) -> None:
-    app = make_app(
+@pytest.fixture
+def sqlite_app(make_app: Callable[..., Flask], base_app: Flask, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a fresh SQLite file; afterwards the suite's own app is Celery's default again
+    (creating an app makes its Celery the default one)."""
+    yield make_app(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'embedded.db'}",
         DATABASE_OWNER_URL=None,
         DATABASE_APP_ROLE=None,
     )
+    base_app.extensions["celery"].set_default()
+
+
+def test_sqlite_upgrade_seed_pages_and_search(sqlite_app: Flask) -> None:
+    app = sqlite_app
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
         assert demo.seed()["created"] == 15
