@@ -10,6 +10,7 @@ from portal.billing import grants
 from portal.billing import service as billing_service
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
+from portal.orgs.scoping import system_scope
 from portal.timeutil import utcnow
 
 ACCESS_LEVELS = ("public", "members", "paid")
@@ -39,7 +40,11 @@ def _compute_paid_access(user: User) -> bool:
     subscription = billing_service.user_subscription(user)
     if subscription is not None and subscription.grants_access(now):
         return True
-    return any(org_has_access(m.org) for m in orgs_service.memberships_for_user(user))
+    # The user's own memberships only (filtered by user id); the system scope makes the
+    # look-up independent of whichever organisation the session is scoped to right now.
+    with system_scope():
+        orgs = [m.org for m in orgs_service.memberships_for_user(user)]
+    return any(org_has_access(org) for org in orgs)
 
 
 def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
@@ -71,12 +76,3 @@ def can_read(user: User | AnonymousUserMixin | None, access: str) -> bool:
     if access == "paid":
         return has_paid_access(user)
     return False
-
-
-def payment_problem(user: User | AnonymousUserMixin | None) -> bool:
-    """True when one of the user's own subscriptions is past due (the banner asks to update
-    the payment method)."""
-    if user is None or not user.is_authenticated:
-        return False
-    subscription = billing_service.user_subscription(user)
-    return subscription is not None and subscription.status == "past_due"

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import User
-from portal.billing import checkout, entitlements, gateway, plans, webhooks
+from portal.billing import banner, checkout, gateway, plans, webhooks
 from portal.billing import service as billing_service
 from portal.billing.errors import BillingError
 from portal.billing.forms import CheckoutForm, EmptyForm, OrgCheckoutForm, SeatsForm
@@ -27,7 +27,7 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 @bp.app_context_processor
 def _billing_globals() -> dict[str, object]:
     # A function, so pages that never show the banner never query for it.
-    return {"billing_payment_problem": lambda: entitlements.payment_problem(current_user)}
+    return {"billing_payment_problem": lambda: banner.payment_problem(current_user)}
 
 
 @bp.get("/pricing")

@@ -141,3 +141,17 @@ def test_deleted_organisation_gives_no_access(app, create_user, create_org):
     grants.grant_to_org(org, "Partner")
     org.deleted_at = utcnow()
     assert not _access(member)
+
+
+def test_owner_of_a_past_due_organisation_sees_the_banner(
+    app, client, create_user, login, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner, name="Banner AS")
+    sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
+    stripe_on.set_status(sub["id"], "past_due")
+    post_event(client, make_event("customer.subscription.updated", sub))
+    login(client, owner)
+    page = client.get("/billing/pricing").get_data(as_text=True)
+    assert "Vi fikk ikke trukket betalingen for Banner AS" in page
+    assert f"/billing/orgs/{org.slug}/manage" in page
