@@ -104,7 +104,7 @@ class Config:
     # Days an organisation invitation link stays valid.
     ORG_INVITATION_DAYS = _env_int("ORG_INVITATION_DAYS", 7)
     # Invitations (new and resent) one organisation may send (Flask-Limiter syntax).
-    ORG_INVITE_RATE_LIMIT = _env("ORG_INVITE_RATE_LIMIT", "50 per hour")
+    ORG_INVITE_RATE_LIMIT = "50 per hour"
 
     @classmethod
     def validate(cls, settings: dict[str, Any]) -> None:

@@ -69,7 +69,10 @@ def use_org(org: Any) -> None:
 
 def use_user(user: Any) -> None:
     """Let the session see the user's own memberships (header switcher, membership check)."""
-    db.session.info[USER_KEY] = getattr(user, "id", None)
+    user_id = getattr(user, "id", None)
+    if db.session.info.get(USER_KEY) == user_id:
+        return
+    db.session.info[USER_KEY] = user_id
     _reapply()
 
 
@@ -96,7 +99,10 @@ def system_scope() -> Iterator[None]:
 def org_scope(org: Any) -> Iterator[None]:
     """Temporarily scope the session to `org` (e.g. a task working on one organisation)."""
     previous = db.session.info.get(ORG_KEY)
-    use_org(org)
+    if previous not in (None, org.id):
+        db.session.flush()
+    db.session.info[ORG_KEY] = org.id
+    _reapply()  # always: also re-syncs a connection whose settings another session changed
     try:
         yield
         db.session.flush()  # write pending changes while the scope still allows them
