@@ -223,3 +223,17 @@ def test_organisation_subscribes_through_checkout_and_its_members_read(
     assert "Abonnementet er aktivt" in page.get_data(as_text=True)
     manage = client.get(f"/billing/orgs/{org.slug}/manage").get_data(as_text=True)
     assert "2 / 4" in manage
+
+
+def test_success_page_belongs_to_who_started_the_checkout(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    login(client, create_user())
+    page = client.get("/billing/pricing").get_data(as_text=True)
+    assert 'action="/billing/checkout"' in page
+    token = csrf_token(client, "/billing/pricing")
+    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    login(client, create_user())
+    assert client.get(f"/billing/success?session_id={attempt.stripe_session_id}").status_code == 404
+    assert client.get("/billing/success?session_id=cs_unknown").status_code == 404

@@ -146,3 +146,14 @@ def test_subscriptions_of_strangers_are_ignored(app, client, stripe_on):
     assert post_event(client, event).status_code == 200
     assert count_rows("billing_subscriptions") == 0
     assert db.session.get(StripeEvent, event["id"]).outcome == "not ours"
+
+
+def test_signed_payload_that_is_not_an_event_is_refused(app, client, stripe_on):
+    body, header = sign({"id": "sub_1", "object": "subscription"})
+    response = client.post(
+        "/billing/webhook",
+        data=body,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert count_rows("billing_stripe_events") == 0
