@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from portal.accounts import demo as accounts_demo
 from portal.extensions import db
@@ -159,3 +160,21 @@ def test_demo_seed_is_idempotent(app) -> None:
     assert [(m.user.email, m.role) for m in service.members(fjord)] == [
         ("owner@fjord.example.com", "owner")
     ]
+
+
+def test_org_scoped_rows_are_only_reached_through_their_organisation(
+    app, acme: Tenant, fjord: Tenant
+) -> None:
+    acme_row = service.membership_for(acme.org, acme.member)
+    assert Membership.get_for_org_or_404(acme.org, acme_row.id) is acme_row
+    for org, ident in (
+        (fjord.org, acme_row.id),
+        (acme.org, "x"),
+        (acme.org, None),
+        (acme.org, 10**9),
+    ):
+        with pytest.raises(NotFound):
+            Membership.get_for_org_or_404(org, ident)
+    with scoping.system_scope():
+        rows = db.session.scalars(Membership.select_for(fjord.org)).all()
+    assert {m.org_id for m in rows} == {fjord.org.id} and len(rows) == 4
