@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from portal.extensions import db
 
+MAX_ID = 2**31 - 1  # integer primary keys
+
 
 class OrgScoped:
     """A tenant-owned row: carries `org_id` and is only fetched together with its organisation."""
@@ -30,6 +32,8 @@ class OrgScoped:
             key = int(ident)
         except (TypeError, ValueError):
             abort(404)
+        if not 0 < key <= MAX_ID:
+            abort(404)  # a database integer overflow would otherwise be a 500
         row = db.session.scalar(cls.select_for(org).where(cls.id == key))  # type: ignore[attr-defined]
         if row is None:
             abort(404)

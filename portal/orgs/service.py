@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs import audit, scoping
+from portal.orgs.mixins import MAX_ID
 from portal.orgs.models import (
     DEFAULT_SEAT_LIMIT,
     ROLES,
@@ -52,6 +53,8 @@ def get_by_slug(slug: str, *, include_deleted: bool = False) -> Organization | N
 
 
 def get_by_id(org_id: int, *, include_deleted: bool = False) -> Organization | None:
+    if not 0 < org_id <= MAX_ID:
+        return None
     org = db.session.get(Organization, org_id)
     if org is None or (org.deleted_at is not None and not include_deleted):
         return None

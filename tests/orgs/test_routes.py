@@ -155,6 +155,8 @@ def test_staff_set_the_seat_limit_and_others_cannot_see_the_page(
     assert client.get("/staff/organisations").status_code == 404
     login(client, create_user(staff_role="admin"))
     token = csrf_token(client, "/staff/organisations")
+    for path in ("/staff/organisations/999999999999/seats", "/staff/organisations/0/restore"):
+        assert client.post(path, data={"csrf_token": token, "seats": "3"}).status_code == 404
     bad = client.post(
         f"/staff/organisations/{acme.org.id}/seats", data={"csrf_token": token, "seats": "0"}
     )

@@ -159,6 +159,13 @@ def test_acme_ids_in_fjord_paths_query_strings_and_forms_reach_nothing_of_acme(
             body = response.get_data(as_text=True)
             for marker in acme_markers(acme_full):
                 assert marker not in body, (method, url, marker)
+    # Ids that are no row at all (or overflow the column) are 404 too, never 500.
+    for rule in int_rules:
+        for value in (0, 10**12):
+            url = url_for_rule(rule, "fjord", {k: value for k in fjord_ids})
+            for method in methods(rule):
+                response = client.open(url, method=method, data={"csrf_token": token})
+                assert response.status_code == 404, (method, url)
     # 3. acme's slug and id on the routes outside /orgs/<org_slug>/.
     for url in ("/orgs/join/acme", f"/staff/organisations/{acme_full.org.id}/restore",
                 f"/staff/organisations/{acme_full.org.id}/seats"):  # fmt: skip
