@@ -22,7 +22,10 @@ from portal.accounts.service import AccountError, check_password
 from portal.extensions import db
 from portal.timeutil import utcnow
 
-DATA_EXPORTERS: list[str] = ["portal.orgs.service:export_user_data"]
+DATA_EXPORTERS: list[str] = [
+    "portal.orgs.service:export_user_data",
+    "portal.billing.service:export_user_data",
+]
 DELETION_BLOCKERS: list[str] = ["portal.orgs.service:account_deletion_blocker"]
 DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_user_subscription"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from flask import session
 from flask_login import AnonymousUserMixin
 
 from portal.accounts.models import User
@@ -23,3 +26,33 @@ def payment_problem(user: User | AnonymousUserMixin | None) -> User | Organizati
         if subscription is not None and subscription.status == "past_due":
             return org
     return None
+
+
+BANNER_TTL_SECONDS = 300
+_SESSION_KEY = "_billing_banner"
+
+
+def cached_payment_problem(
+    user: User | AnonymousUserMixin | None, fresh: bool = False
+) -> dict[str, str] | None:
+    """payment_problem() as shown on every page, remembered in the session for five minutes
+    so ordinary pages (articles) cost no extra queries; billing pages ask with fresh=True."""
+    if user is None or not user.is_authenticated:
+        return None
+    cached = session.get(_SESSION_KEY)
+    now = time.time()
+    if (
+        not fresh
+        and isinstance(cached, dict)
+        and cached.get("uid") == user.id
+        and now - float(cached.get("at", 0)) < BANNER_TTL_SECONDS
+    ):
+        return cached.get("payer")
+    payer = payment_problem(user)
+    value: dict[str, str] | None = None
+    if isinstance(payer, Organization):
+        value = {"name": payer.name, "slug": payer.slug}
+    elif payer is not None:
+        value = {"name": payer.name}
+    session[_SESSION_KEY] = {"uid": user.id, "at": now, "payer": value}
+    return value

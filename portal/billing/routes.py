@@ -27,7 +27,11 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 @bp.app_context_processor
 def _billing_globals() -> dict[str, object]:
     # A function, so pages that never show the banner never query for it.
-    return {"billing_payment_problem": lambda: banner.payment_problem(current_user)}
+    return {
+        "billing_payment_problem": lambda fresh=False: banner.cached_payment_problem(
+            current_user, fresh=fresh
+        )
+    }
 
 
 @bp.get("/pricing")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from portal.accounts.models import User
+from portal.accounts.service import AccountError
 from portal.billing import gateway, mirror
 from portal.billing.errors import BillingError
 from portal.billing.models import ACCESS_STATUSES, ComplimentaryGrant, Plan, Subscription
@@ -75,9 +76,27 @@ def change_seats(org: Organization, seats: int, actor: User, ip: str | None = No
 
 
 def cancel_user_subscription(user: User) -> None:
-    """Account deletion hook: cancel the user's live individual subscription in Stripe now."""
-    for row in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)):
-        _cancel(row)
+    """Account deletion hook: cancel the user's live individual subscription in Stripe now.
+
+    If Stripe cannot be reached the deletion stops with a message (AccountError), so no
+    account disappears while its subscription keeps charging.
+    """
+    rows = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
+    for row in rows:
+        try:
+            _cancel(row)
+        except (gateway.GatewayError, gateway.PaymentsOff) as exc:
+            log.warning(
+                "could not cancel %s before deleting the account: %s",
+                row.stripe_subscription_id,
+                exc,
+            )
+            raise AccountError(
+                _(
+                    "Vi fikk ikke avsluttet abonnementet ditt hos Stripe akkurat "
+                    "nå, så kontoen er ikke slettet. Prøv igjen om litt."
+                )
+            ) from exc
 
 
 def cancel_org_subscription(org: Organization) -> None:

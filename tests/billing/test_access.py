@@ -155,3 +155,17 @@ def test_owner_of_a_past_due_organisation_sees_the_banner(
     page = client.get("/billing/pricing").get_data(as_text=True)
     assert "Vi fikk ikke trukket betalingen for Banner AS" in page
     assert f"/billing/orgs/{org.slug}/manage" in page
+
+
+def test_the_past_due_banner_follows_the_member_to_ordinary_pages(
+    app, client, create_user, login, stripe_on
+):
+    user = create_user()
+    sub = _subscribe(stripe_on, user)
+    stripe_on.set_status(sub["id"], "past_due")
+    post_event(
+        client, make_event("invoice.payment_failed", {"id": "in_2", "subscription": sub["id"]})
+    )
+    login(client, user)
+    assert "billing-banner" in client.get("/").get_data(as_text=True)
+    assert "billing-banner" not in app.test_client().get("/").get_data(as_text=True)

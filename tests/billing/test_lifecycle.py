@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 from portal.accounts.deletion import delete_account
+from portal.accounts.models import User
 from portal.billing import customers, grants, plans
 from portal.billing import demo as billing_demo
 from portal.billing import service as billing_service
@@ -19,7 +20,7 @@ from portal.outbox.models import OutboxItem
 from portal.timeutil import utcnow
 from tests.billing.helpers import make_event, post_event
 from tests.conftest import PASSWORD
-from tests.support.services import body_text
+from tests.support.services import body_text, free_port
 
 
 def _mails(prefix: str) -> list[OutboxItem]:
@@ -241,3 +242,21 @@ def test_billing_records_in_the_users_data_export(app, client, create_user, stri
     assert data["subscriptions"][0]["stripe_subscription_id"] == sub["id"]
     assert data["subscriptions"][0]["plan"] == "individual_monthly"
     assert data["complimentary_grants"][0]["reason"] == "Presse"
+
+
+def test_account_deletion_stops_with_a_message_when_stripe_is_unreachable(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    sub = _subscribe(stripe_on, user)
+    post_event(client, make_event("customer.subscription.created", sub))
+    db.session.commit()
+    login(client, user)
+    token = csrf_token(client, "/account/delete")
+    app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD})
+    assert response.status_code == 422
+    assert "abonnementet ditt hos Stripe" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, user.id) is not None
+    assert stripe_on.subscription(sub["id"])["status"] != "canceled"
