@@ -30,7 +30,7 @@ def test_scheduled_article_is_published_by_the_beat_task_at_its_time(
         assert "Planlagt om veikart" not in client.get("/articles/").get_data(as_text=True)
     with time_machine.travel(datetime(2031, 3, 1, 8, 0, 30, tzinfo=UTC), tick=False):
         result = run_beat_task(app)
-        assert result.get() == [article.id]
+        assert result.result == [article.id]  # EagerResult: .get() refuses inside workers
         db.session.refresh(article)
         assert article.status == "published" and article.published_at == at
         assert client.get(f"/articles/{article.slug}").status_code == 200
