@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -17,7 +17,12 @@ def normalise(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    """The session's choice, else the user's saved language, else the browser's, else nb."""
+    """The session's choice, else the user's saved language, else the browser's, else nb.
+
+    Outside a request (CLI, Celery) it is nb; mails choose their locale with force_locale.
+    """
+    if not has_request_context():
+        return "nb"
     chosen = normalise(session.get("lang"))
     if chosen:
         return chosen

@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.orgs import audit
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
+from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,26 @@ def cancel_user_subscription(user: User) -> None:
 
 
 def cancel_org_subscription(org: Organization) -> None:
-    """Organisation deletion hook: cancel the organisation's live subscription in Stripe now."""
-    for row in db.session.scalars(select(Subscription).where(Subscription.org_id == org.id)):
-        _cancel(row)
+    """Organisation deletion hook: cancel the organisation's live subscription in Stripe now.
+
+    If Stripe cannot be reached the deletion stops with a message (OrgError)."""
+    rows = db.session.scalars(select(Subscription).where(Subscription.org_id == org.id))
+    for row in rows:
+        try:
+            _cancel(row)
+        except (gateway.GatewayError, gateway.PaymentsOff) as exc:
+            log.warning(
+                "could not cancel %s before deleting %s: %s",
+                row.stripe_subscription_id,
+                org.slug,
+                exc,
+            )
+            raise OrgError(
+                _(
+                    "Vi fikk ikke avsluttet abonnementet hos Stripe akkurat nå, så "
+                    "organisasjonen er ikke slettet. Prøv igjen om litt."
+                )
+            ) from exc
 
 
 def _cancel(row: Subscription) -> None:

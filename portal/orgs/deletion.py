@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 from flask import current_app
@@ -15,17 +16,30 @@ from portal.orgs.models import Membership, Organization
 from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
 
+# Run when an owner deletes an organisation, in the same transaction, by dotted path so
+# organisations import no other domain: "portal.x.service:func", func(org) -> None; a
+# hook that cannot do its part raises OrgError and nothing is deleted.
+DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_org_subscription"]
+
+
+def _run_deletion_hooks(org: Organization) -> None:
+    for path in DELETION_HOOKS:
+        module_name, _sep, func_name = path.partition(":")
+        getattr(importlib.import_module(module_name), func_name)(org)
+
 
 def delete_organization(
     org: Organization, actor_membership: Membership, typed_name: str, ip: str | None
 ) -> None:
     """Soft-delete: an owner confirms by typing the name; staff can restore it for
-    ORG_PURGE_AFTER_DAYS, after which orgs.purge_deleted removes it for good."""
+    ORG_PURGE_AFTER_DAYS, after which orgs.purge_deleted removes it for good. The
+    organisation's subscription is cancelled at once (a deleted organisation never pays)."""
     scoping.use_org(org)
     if actor_membership.role != "owner":
         raise OrgError(_("Bare eiere kan slette organisasjonen."))
     if typed_name.strip() != org.name:
         raise OrgError(_("Skriv organisasjonens navn nøyaktig for å bekrefte slettingen."))
+    _run_deletion_hooks(org)
     org.deleted_at = utcnow()
     db.session.flush()
     audit.record(org, actor_membership.user, "org.deleted", org.slug, None, None, ip)

@@ -260,3 +260,42 @@ def test_account_deletion_stops_with_a_message_when_stripe_is_unreachable(
     db.session.expire_all()
     assert db.session.get(User, user.id) is not None
     assert stripe_on.subscription(sub["id"])["status"] != "canceled"
+
+
+def test_deleting_an_organisation_cancels_its_subscription(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner, name="Avvikling AS")
+    sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
+    post_event(client, make_event("customer.subscription.created", sub))
+    db.session.commit()
+    login(client, owner)
+    token = csrf_token(client, f"/orgs/{org.slug}/delete")
+    response = client.post(
+        f"/orgs/{org.slug}/delete", data={"csrf_token": token, "confirm_name": org.name}
+    )
+    assert response.status_code == 302
+    assert stripe_on.subscription(sub["id"])["status"] == "canceled"
+
+
+def test_an_organisation_is_not_deleted_while_stripe_cannot_cancel(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner, name="Henger AS")
+    sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
+    post_event(client, make_event("customer.subscription.created", sub))
+    db.session.commit()
+    login(client, owner)
+    token = csrf_token(client, f"/orgs/{org.slug}/delete")
+    app.config["STRIPE_API_BASE"] = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    response = client.post(
+        f"/orgs/{org.slug}/delete", data={"csrf_token": token, "confirm_name": org.name}
+    )
+    assert response.status_code == 422
+    assert "abonnementet hos Stripe" in response.get_data(as_text=True)
+    with system_scope():
+        db.session.expire_all()
+        assert db.session.get(type(org), org.id).deleted_at is None
+    assert stripe_on.subscription(sub["id"])["status"] != "canceled"

@@ -7,6 +7,7 @@ import json
 import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -109,3 +110,9 @@ def test_client_ip_comes_from_the_trusted_proxy_only(make_app) -> None:
 
         seen = app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"})
         assert seen.get_data(as_text=True) == expected
+
+
+def test_translations_work_outside_a_request(app: Flask) -> None:
+    assert gettext("Siden finnes ikke") == "Siden finnes ikke"
+    with force_locale("en"):
+        assert gettext("Siden finnes ikke") == "Page not found"
