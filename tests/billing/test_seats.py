@@ -105,3 +105,18 @@ def test_seat_limit_follows_quantity_changed_in_the_portal(app, client, stripe_o
     post_event(client, make_event("customer.subscription.updated", sub))
     db.session.refresh(org)
     assert org.seat_limit == 8
+
+
+def test_owners_find_the_add_seats_action_beside_the_seat_count(
+    app, client, create_user, login, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    admin = create_user()
+    orgs_service.add_member(org, admin, "admin", None, "test", None)
+    db.session.commit()
+    manage = f"/billing/orgs/{org.slug}/manage"
+    login(client, owner)
+    assert manage in client.get(f"/orgs/{org.slug}/members").get_data(as_text=True)
+    login(client, admin)
+    assert manage not in client.get(f"/orgs/{org.slug}/members").get_data(as_text=True)
