@@ -108,6 +108,8 @@ def app(base_app: Flask) -> Iterator[Flask]:
         transaction = connection.begin()
         db.engines[None] = connection  # type: ignore[index]
         fresh_memory_limits()
+        # create_app() makes its Celery app the process default; give it back to this app.
+        base_app.extensions["celery"].set_default()
         outbox_service.reset_broker_state()
         try:
             yield base_app
@@ -131,6 +133,7 @@ def committed_app(base_app: Flask, database: ThrowawayDatabase) -> Iterator[Flas
     """
     fresh_memory_limits()
     outbox_service.reset_broker_state()
+    base_app.extensions["celery"].set_default()
     with base_app.app_context():
         yield base_app
         db.session.remove()
