@@ -39,9 +39,14 @@ def _values(session: Session) -> dict[str, str]:
     }
 
 
-def _apply(session: Session, connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(_APPLY, _values(session))
+def _apply(session: Session, connection: Connection, *, always: bool = False) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    values = _values(session)
+    # A new transaction starts with no setting, which the policies read as "no rows":
+    # with no scope there is nothing to set, and an anonymous page saves a round trip.
+    if always or any(values.values()):
+        connection.execute(_APPLY, values)
 
 
 @event.listens_for(Session, "after_begin")
@@ -56,7 +61,8 @@ def _scope_new_transaction(
 def _reapply() -> None:
     session = db.session()
     if session.in_transaction():
-        _apply(session, session.connection())
+        # Mid-transaction a scope may be cleared, so the settings are written even if empty.
+        _apply(session, session.connection(), always=True)
 
 
 def use_org(org: Any) -> None:
