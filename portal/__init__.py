@@ -17,6 +17,7 @@ from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
+from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -33,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
+    app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 SUPPORTED = ("nb", "en")
 _ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "nb-no": "nb", "en": "en"}
@@ -28,7 +30,12 @@ def select_locale() -> str:
         return chosen
     if current_user and current_user.is_authenticated:
         return normalise(current_user.locale) or "nb"
-    for code, _quality in request.accept_languages:
+    return locale_from_accept_language(request.headers.get("Accept-Language", ""))
+
+
+def locale_from_accept_language(header: str) -> str:
+    """The first supported language the browser asks for, else nb."""
+    for code, _quality in parse_accept_header(header, LanguageAccept):
         found = normalise(code)
         if found:
             return found

@@ -1,35 +1,46 @@
-"""A small in-process cache of anonymous reader pages.
+"""A small in-process cache of anonymous reader pages, served in front of Flask.
 
 Only requests that carry no cookie at all are served from it or stored in it: anyone logged in
 (or with a remember cookie, a language choice or a flash message) always gets a fresh page,
 so a cached page can never carry gated text or anyone's own data. Pages are keyed by path,
 query string and language, live CONTENT_CACHE_SECONDS (0 switches the cache off), and this
 process forgets them all whenever content is written (other workers within the lifetime).
+
+The reader views mark a response as storable (`anonymous_cache`); the WSGI middleware
+(`CachedPages`, installed by create_app) stores it with its final headers and answers later
+cookie-less requests before Flask's request machinery runs, so a hit costs a dictionary look-up.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, make_response, request, session
+from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
 
-from portal.i18n import select_locale
+from portal.i18n import locale_from_accept_language
 
 MAX_ENTRIES = 2000
+STORE_MARKER = "X-Veivalg-Page-Cache"
+_UNCACHED_HEADERS = {"x-request-id", "date", STORE_MARKER.lower()}
+log = logging.getLogger("portal.request")
+
+Entry = tuple[float, str, list[tuple[str, str]], bytes]
 
 
 class PageCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, bytes, str, int]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
 
-    def get(self, key: tuple[str, ...]) -> tuple[bytes, str, int] | None:
+    def get(self, key: tuple[str, ...]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -41,10 +52,15 @@ class PageCache:
             return entry[1], entry[2], entry[3]
 
     def put(
-        self, key: tuple[str, ...], ttl: float, body: bytes, mimetype: str, status: int
+        self,
+        key: tuple[str, ...],
+        ttl: float,
+        status: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
     ) -> None:
         with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, body, mimetype, status)
+            self._entries[key] = (time.monotonic() + ttl, status, headers, body)
             self._entries.move_to_end(key)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
@@ -57,38 +73,96 @@ class PageCache:
 pages = PageCache()
 
 
-def _eligible() -> bool:
+def _key(environ: dict[str, Any]) -> tuple[str, ...]:
     return (
-        request.method == "GET"
-        and not request.cookies
-        and "Authorization" not in request.headers
-        and current_app.config.get("CONTENT_CACHE_SECONDS", 0) > 0
+        "page",
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        locale_from_accept_language(environ.get("HTTP_ACCEPT_LANGUAGE", "")),
     )
 
 
+class CachedPages:
+    """WSGI middleware: answers cookie-less GETs from the cache, stores what views marked."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = app.config
+
+    def _eligible(self, environ: dict[str, Any]) -> bool:
+        return (
+            environ.get("REQUEST_METHOD") == "GET"
+            and not environ.get("HTTP_COOKIE")
+            and not environ.get("HTTP_AUTHORIZATION")
+            and self.config.get("CONTENT_CACHE_SECONDS", 0) > 0
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not self._eligible(environ):
+            return self.wsgi_app(environ, start_response)
+        key = _key(environ)
+        hit = pages.get(key)
+        if hit is not None:
+            status, headers, body = hit
+            request_id = uuid.uuid4().hex
+            start_response(status, [*headers, ("X-Request-ID", request_id)])
+            log.info(
+                "GET %s %s cached rid=%s",
+                environ.get("PATH_INFO"),
+                status[:3],
+                request_id,
+                extra={
+                    "request_id": request_id,
+                    "method": "GET",
+                    "path": environ.get("PATH_INFO"),
+                    "status": int(status[:3]),
+                    "cached": True,
+                },
+            )
+            return [body]
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen["store"] = any(name == STORE_MARKER for name, _ in headers)
+            seen["status"] = status
+            seen["headers"] = [(n, v) for n, v in headers if n.lower() not in _UNCACHED_HEADERS]
+            kept = [(n, v) for n, v in headers if n != STORE_MARKER]
+            return (
+                start_response(status, kept, exc_info) if exc_info else start_response(status, kept)
+            )
+
+        chunks = self.wsgi_app(environ, capture)
+        if not seen.get("store"):
+            return chunks
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        ttl = float(self.config["CONTENT_CACHE_SECONDS"])
+        pages.put(key, ttl, seen["status"], seen["headers"], body)
+        return [body]
+
+
 def anonymous_cache(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Serve cookie-less GETs of a public reader page from the cache."""
+    """Mark a public reader page as storable when it was made for nobody in particular."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not _eligible():
-            return view(*args, **kwargs)
-        key = ("page", request.full_path, select_locale())
-        hit = pages.get(key)
-        if hit is not None:
-            body, mimetype, status = hit
-            return Response(body, status=status, mimetype=mimetype)
         response = make_response(view(*args, **kwargs))
         if (
-            response.status_code in (200, 404)
+            current_app.config.get("CONTENT_CACHE_SECONDS", 0) > 0
+            and request.method == "GET"
+            and not request.cookies
+            and response.status_code in (200, 404)
             and not current_user.is_authenticated
             and "Set-Cookie" not in response.headers
             and not session.modified
             and not dict(session)
             and not response.direct_passthrough
         ):
-            ttl = float(current_app.config["CONTENT_CACHE_SECONDS"])
-            pages.put(key, ttl, response.get_data(), response.mimetype, response.status_code)
+            response.headers[STORE_MARKER] = "store"
         return response
 
     return wrapper
