@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 PGPASSWORD ?= postgres
 export PGPASSWORD
 
-.PHONY: install translations run test test-sqlite lint format services bench clean
+.PHONY: install translations run test lint format services browser bench clean
 
 install: $(VENV)/.installed
 
@@ -36,7 +36,10 @@ run: install translations
 services:
 	@scripts/ensure-services.sh
 
-test: install translations services
+browser:
+	@scripts/ensure-browser.sh
+
+test: install translations services browser
 	mkdir -p .tmp
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --basetemp=.tmp/pytest $(PYTEST_ARGS)
 
