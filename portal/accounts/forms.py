@@ -56,6 +56,7 @@ class SignupForm(FlaskForm):
     )
     email = _email_field()
     password = PasswordField(_l("Passord"), validators=[_new_password])
+    next = HiddenField()
 
 
 class LoginForm(FlaskForm):

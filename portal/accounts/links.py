@@ -35,12 +35,14 @@ def request_verification(email: str) -> None:
         notify.verify_email(user)
 
 
-def verify_email(token: str) -> User:
-    """Mark the address verified (single use)."""
-    user, _payload = _use(token, tokens.VERIFY)
+def verify_email(token: str) -> tuple[User, str | None]:
+    """Mark the address verified (single use); returns the user and the path the sign-up
+    asked to return to, if any."""
+    user, payload = _use(token, tokens.VERIFY)
     user.email_verified_at = utcnow()
     db.session.flush()
-    return user
+    next_path = payload.get("next")
+    return user, next_path if isinstance(next_path, str) else None
 
 
 def request_login_link(email: str) -> None:

@@ -26,9 +26,9 @@ def _key(kind: str, user: User, unique: str) -> str:
     return f"accounts:{kind}:{user.id}:{digest}"
 
 
-def verify_email(user: User) -> None:
-    """Send the link that proves the address belongs to the user."""
-    token = tokens.issue(user, tokens.VERIFY)
+def verify_email(user: User, next_path: str | None = None) -> None:
+    """Send the link that proves the address belongs to the user (and where to go after)."""
+    token = tokens.issue(user, tokens.VERIFY, **({"next": next_path} if next_path else {}))
     mail.queue(
         user.email,
         "accounts_verify",

@@ -19,7 +19,7 @@ from portal.accounts.login_state import start_session
 from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import check_mail, token_failed
 from portal.accounts.tokens import TokenError
-from portal.core.redirects import safe_next
+from portal.core.redirects import is_safe_path, safe_next
 from portal.extensions import db
 from portal.templating import current_locale
 
@@ -32,11 +32,19 @@ def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = SignupForm()
+    if not form.is_submitted():
+        form.next.data = request.args.get("next", "")
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("accounts/signup.html", form=form), status
     try:
-        service.sign_up(form.email.data, form.name.data, form.password.data, current_locale())
+        service.sign_up(
+            form.email.data,
+            form.name.data,
+            form.password.data,
+            current_locale(),
+            next_path=form.next.data or None,
+        )
     except service.AccountError as exc:
         db.session.rollback()
         form.password.errors = [str(exc)]
@@ -133,9 +141,16 @@ def verify(token: str) -> ResponseReturnValue:
             return render_template(
                 "accounts/confirm_link.html", form=form, kind="verify", user=user
             )
-        links.verify_email(token)
+        user, next_path = links.verify_email(token)
     except TokenError as exc:
         return token_failed(exc, tokens.VERIFY)
+    if next_path and is_safe_path(next_path):
+        # Signed up from a page (the paywall box): the link proves the address, so log the
+        # new member in and take them back there, as a one-time login link would.
+        service.record_login(user)
+        db.session.commit()
+        start_session(user, remember=False)
+        return redirect(next_path, code=303)
     db.session.commit()
     return render_template("accounts/verified.html")
 

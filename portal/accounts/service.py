@@ -17,6 +17,7 @@ from portal.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from portal.core.redirects import is_safe_path
 from portal.extensions import db
 from portal.i18n import SUPPORTED
 from portal.timeutil import utcnow
@@ -98,12 +99,16 @@ def create_user(
     return user
 
 
-def sign_up(email: str, name: str, password: str, locale: str = "nb") -> User | None:
+def sign_up(
+    email: str, name: str, password: str, locale: str = "nb", next_path: str | None = None
+) -> User | None:
     """Register a new member and send the verification mail.
 
     For an address that already has an account nothing is created: its owner gets a
     "someone tried to sign up with your address" mail instead, and the caller answers
     exactly as for a new address (no account enumeration). Returns the new user or None.
+    A same-site `next_path` travels in the verification link, so the new member lands where
+    they signed up from (e.g. the article behind the paywall).
     """
     problem = password_problem(password)
     if problem:
@@ -114,7 +119,7 @@ def sign_up(email: str, name: str, password: str, locale: str = "nb") -> User | 
         notify.signup_attempt(existing)
         return None
     user = create_user(email, name, password, locale=locale)
-    notify.verify_email(user)
+    notify.verify_email(user, next_path if is_safe_path(next_path) else None)
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -154,3 +155,34 @@ def test_resend_verification_answers_the_same_for_any_address(
     assert len({_without_tokens(a) for a in answers}) == 1
     smtp_sink.wait_for_mail(unverified.email)
     assert smtp_sink.to(verified.email) == []
+
+
+@pytest.mark.parametrize(
+    ("next_path", "lands_on"),
+    [("/articles/tegn-malbildet", "/articles/tegn-malbildet"), ("//evil.example/x", None)],
+)
+def test_signing_up_from_a_page_comes_back_to_it_logged_in(
+    mail_client: FlaskClient,
+    smtp_sink: SmtpSink,
+    csrf_token,
+    next_path: str,
+    lands_on: str | None,
+) -> None:
+    email = "fra.betalingsmuren@example.org"
+    signup = f"/signup?next={next_path}"
+    post_form(
+        mail_client,
+        signup,
+        {"name": "Tilbake", "email": email, "password": PASSWORD, "next": next_path},
+        csrf_token,
+        form_page=signup,
+    )
+    path = link_in(smtp_sink.wait_for_mail(email)[0])
+    confirm = post_form(mail_client, path, {}, csrf_token)
+    if lands_on is None:
+        # A foreign target is never followed: the ordinary "verified" page, not logged in.
+        assert confirm.status_code == 200
+        assert mail_client.get("/account").status_code == 302
+    else:
+        assert confirm.status_code == 303 and confirm.headers["Location"] == lands_on
+        assert mail_client.get("/account").status_code == 200

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.support.services import wait_for
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -59,6 +61,17 @@ class MailFolder:
             if match:
                 return match.group(1)
         raise AssertionError(f"no mail to {address} with a {path_prefix} link")
+
+    def wait_for_link(self, address: str, path_prefix: str, timeout: float = 10) -> str:
+        """The path of the link, once the outbox has written the mail."""
+
+        def found() -> str | None:
+            try:
+                return self.link_to(address, path_prefix)
+            except AssertionError:
+                return None
+
+        return wait_for(found, timeout=timeout)
 
 
 @pytest.fixture
