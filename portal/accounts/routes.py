@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
@@ -81,16 +83,21 @@ def login() -> ResponseReturnValue:
     return redirect(safe_next(form.next.data), code=303)
 
 
-@bp.route("/login/verify-again", methods=["GET", "POST"])
-@guarded
-def resend_verification() -> ResponseReturnValue:
+def _link_request(kind: str, send: Callable[[str], None]) -> ResponseReturnValue:
+    """Ask for a mailed link: the same answer whether or not the address has an account."""
     form = EmailOnlyForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("accounts/email_request.html", form=form, kind="verify"), status
-    links.request_verification(form.email.data)
+        return render_template("accounts/email_request.html", form=form, kind=kind), status
+    send(form.email.data)
     db.session.commit()
-    return check_mail("verify")
+    return check_mail(kind)
+
+
+@bp.route("/login/verify-again", methods=["GET", "POST"])
+@guarded
+def resend_verification() -> ResponseReturnValue:
+    return _link_request("verify", links.request_verification)
 
 
 @bp.post("/logout")
@@ -106,13 +113,7 @@ def logout() -> ResponseReturnValue:
 @bp.route("/login/link", methods=["GET", "POST"])
 @guarded
 def request_login_link() -> ResponseReturnValue:
-    form = EmailOnlyForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/email_request.html", form=form, kind="login"), status
-    links.request_login_link(form.email.data)
-    db.session.commit()
-    return check_mail("login")
+    return _link_request("login", links.request_login_link)
 
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
@@ -158,13 +159,7 @@ def verify(token: str) -> ResponseReturnValue:
 @bp.route("/reset", methods=["GET", "POST"])
 @guarded
 def reset_request() -> ResponseReturnValue:
-    form = EmailOnlyForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/email_request.html", form=form, kind="reset"), status
-    links.request_reset(form.email.data)
-    db.session.commit()
-    return check_mail("reset")
+    return _link_request("reset", links.request_reset)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
