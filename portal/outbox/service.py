@@ -162,7 +162,10 @@ def run(item_id: int) -> str:
     item.attempts += 1
     item.dispatched_at = item.dispatched_at or utcnow()
     try:
-        _resolve(item.handler)(item.payload)
+        # A failed attempt takes the handler's own writes with it (a SAVEPOINT), while the
+        # item's lock and its attempt count stay: a retry starts from a clean slate.
+        with db.session.begin_nested():
+            _resolve(item.handler)(item.payload)
     except TransientError as exc:
         item.last_error = str(exc)[:2000]
         db.session.commit()

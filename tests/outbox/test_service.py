@@ -150,3 +150,37 @@ def test_prune_removes_old_finished_items_but_never_pending_ones(app: Flask) -> 
     db.session.flush()
     assert outbox.prune_finished() == 2
     assert sorted(i.idempotency_key for i in items()) == ["new-done", "old-pending"]
+
+
+def _write_then_fail(error: type[Exception]) -> object:
+    def handler(payload: dict) -> None:
+        db.session.add(OutboxItem(handler=mail.HANDLER, payload={}, idempotency_key="half-done"))
+        db.session.flush()
+        raise error("the service is down")
+
+    return handler
+
+
+@pytest.mark.parametrize("error", [outbox.TransientError, outbox.PermanentError])
+def test_a_failed_attempt_keeps_none_of_the_handlers_writes(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, error: type[Exception]
+) -> None:
+    monkeypatch.setattr(outbox, "_half_done_handler", _write_then_fail(error), raising=False)
+    # Added directly: no after-commit hand-over runs the item a second time.
+    item = OutboxItem(
+        handler="portal.outbox.service:_half_done_handler",
+        payload={},
+        idempotency_key="fails-midway",
+    )
+    db.session.add(item)
+    db.session.flush()
+    if error is outbox.TransientError:
+        with pytest.raises(outbox.TransientError):
+            outbox.run(item.id)
+    else:
+        assert outbox.run(item.id) == FAILED
+    db.session.expire_all()
+    assert [i.idempotency_key for i in items()] == ["fails-midway"]
+    recorded = items()[0]
+    assert recorded.attempts == 1 and "down" in (recorded.last_error or "")
+    assert recorded.status == (PENDING if error is outbox.TransientError else FAILED)
