@@ -8,7 +8,10 @@ import logging
 from flask import Flask, Response, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,24 @@ def init_app(app: Flask) -> None:
                 response.headers[header] = value
         return response, code
 
+    @app.errorhandler(DataError)
+    def _bad_data(error: DataError) -> tuple[Response | str, int]:
+        # Input the database refuses to hold (a NUL byte, a number beyond a column's range)
+        # is the client's error, not ours: a 400, and nothing of the request is kept.
+        _rollback()
+        log.warning("data the database refused (request %s): %s", g.get("request_id"), error.orig)
+        return render_error(400)
+
     @app.errorhandler(Exception)
     def _unhandled(error: Exception) -> tuple[Response | str, int]:
         log.exception("unhandled error (request %s)", g.get("request_id"))
+        # The error page (header, banner) may query: never on a transaction that failed.
+        _rollback()
         return render_error(InternalServerError.code)
+
+
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the error page must still render
+        log.exception("rollback failed (request %s)", g.get("request_id"))

@@ -8,6 +8,9 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from sqlalchemy import text
+
+from portal.extensions import db
 
 
 def test_healthz(client: FlaskClient) -> None:
@@ -91,6 +94,38 @@ def test_unhandled_error_gets_the_500_page_with_a_reference(make_app) -> None:
     page = response.get_data(as_text=True)
     assert "Noe gikk galt" in page and "kaboom" not in page
     assert response.headers["X-Request-ID"] in page
+
+
+def test_a_failed_database_statement_still_gets_the_500_page(make_app) -> None:
+    app: Flask = make_app()
+
+    @app.get("/broken-sql")
+    def broken_sql() -> str:
+        db.session.execute(text("SELECT no_such_column FROM users"))
+        return "unreachable"
+
+    @app.context_processor
+    def reads_the_database() -> dict[str, object]:
+        # Like the header and the billing banner: the error page itself may query.
+        return {"answer": db.session.scalar(text("SELECT 1"))}
+
+    response = app.test_client().get("/broken-sql")
+    assert response.status_code == 500
+    assert "Noe gikk galt" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/articles/%00", "/tags/a%00b", "/search?q=strategi&category=%00"]
+)
+def test_values_the_database_refuses_get_the_400_page(
+    client: FlaskClient, create_user, login, path: str
+) -> None:
+    # A NUL byte PostgreSQL cannot store in text: the visitor's error, never a 500; the page
+    # renders for a logged-in member too (its header queries after the failed statement).
+    login(client, create_user())
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Ugyldig forespørsel" in response.get_data(as_text=True)
 
 
 def test_language_switch_only_follows_local_next(client: FlaskClient) -> None:
