@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,6 +20,25 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 
 from portal.accounts.passwords import MAX_LENGTH
 from portal.accounts.service import password_problem
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(value: Any) -> Any:
+    """A display name is one line of text: control characters (NUL above all, which the
+    database refuses) are dropped before validation, for known and unknown addresses alike."""
+    return _CONTROL_CHARS.sub("", value).strip() if isinstance(value, str) else value
+
+
+def _name_field() -> StringField:
+    return StringField(
+        _l("Navn"),
+        filters=[_one_line],
+        validators=[
+            InputRequired(_l("Skriv navnet ditt.")),
+            Length(max=120, message=_l("Navnet kan ha høyst 120 tegn.")),
+        ],
+    )
 
 
 def _new_password(form: FlaskForm, field: PasswordField) -> None:
@@ -47,13 +69,7 @@ def _password_field(label: str) -> PasswordField:
 
 
 class SignupForm(FlaskForm):
-    name = StringField(
-        _l("Navn"),
-        validators=[
-            InputRequired(_l("Skriv navnet ditt.")),
-            Length(max=120, message=_l("Navnet kan ha høyst 120 tegn.")),
-        ],
-    )
+    name = _name_field()
     email = _email_field()
     password = PasswordField(_l("Passord"), validators=[_new_password])
     next = HiddenField()
@@ -99,13 +115,7 @@ class ChangeEmailForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(
-        _l("Navn"),
-        validators=[
-            InputRequired(_l("Skriv navnet ditt.")),
-            Length(max=120, message=_l("Navnet kan ha høyst 120 tegn.")),
-        ],
-    )
+    name = _name_field()
     locale = SelectField(
         _l("Språk"), choices=[SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")]
     )

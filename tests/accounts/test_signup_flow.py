@@ -138,6 +138,25 @@ def test_signup_for_a_known_address_answers_the_same_and_warns_the_owner(
     smtp_sink.wait_for_mail("fresh-address@example.org")
 
 
+def test_a_name_with_control_characters_answers_the_same_for_known_and_unknown_addresses(
+    client: FlaskClient, create_user, csrf_token
+) -> None:
+    # A NUL the database refuses must not turn into an error only for new addresses.
+    owner = create_user()
+    answers = [
+        post_form(
+            client,
+            "/signup",
+            {"name": "Inn\x00trenger\x07", "email": email, "password": PASSWORD},
+            csrf_token,
+        )
+        for email in (owner.email, "nul-name@example.org")
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert _without_tokens(answers[0]) == _without_tokens(answers[1])
+    assert service.find_by_email("nul-name@example.org").name == "Inntrenger"
+
+
 def _without_tokens(response: TestResponse) -> str:
     return re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
 
