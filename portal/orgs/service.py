@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import InvalidRequestError
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -241,6 +242,17 @@ def set_seat_limit(org: Organization, n: int, actor: User | None, ip: str | None
 # --- memberships and roles ------------------------------------------------------------------
 
 
+def _lock_roles(org: Organization, *memberships: Membership) -> None:
+    """Serialise role changes of one organisation (its row lock, until commit) and re-read the
+    memberships involved, so two owners acting at once can never leave it without an owner."""
+    lock_seats(org)
+    for membership in memberships:
+        try:
+            db.session.refresh(membership)
+        except InvalidRequestError:  # removed by the request that held the lock
+            raise OrgError(_("Ukjent medlem.")) from None
+
+
 def _owner_count(org: Organization) -> int:
     return db.session.scalar(
         select(func.count())
@@ -275,6 +287,7 @@ def change_role(
         raise OrgError(_("Ukjent rolle."))
     if target.org_id != org.id:
         raise OrgError(_("Ukjent medlem."))
+    _lock_roles(org, actor_membership, target)
     if (role == "owner" or target.role == "owner") and actor_membership.role != "owner":
         raise OrgError(_("Bare eiere kan gi eller ta bort eierrollen."))
     if target.role == role:
@@ -298,6 +311,7 @@ def remove_member(
     _scope(org)
     if target.org_id != org.id:
         raise OrgError(_("Ukjent medlem."))
+    _lock_roles(org, actor_membership, target)
     leaving = target.id == actor_membership.id
     if target.role == "owner":
         if not leaving and actor_membership.role != "owner":
@@ -318,6 +332,9 @@ def transfer_ownership(
 ) -> None:
     """Make `target` an owner and the acting owner an admin."""
     _scope(org)
+    if target.org_id != org.id:
+        raise OrgError(_("Ukjent medlem."))
+    _lock_roles(org, actor_membership, target)
     if actor_membership.role != "owner":
         raise OrgError(_("Bare eiere kan overføre eierskapet."))
     if target.org_id != org.id or target.id == actor_membership.id:

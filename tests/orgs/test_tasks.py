@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -104,3 +105,38 @@ def test_concurrent_domain_joins_never_take_more_seats_than_there_are(committed_
     with app.app_context():
         bedrift = service.get_by_slug("bedrift")
         assert service.members_count(bedrift) == 3
+
+
+def test_two_owners_acting_at_once_never_leave_the_organisation_without_an_owner(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        first = accounts_service.create_user("a@bedrift.no", "Anne", PASSWORD, verified=True)
+        second = accounts_service.create_user("b@bedrift.no", "Bjørn", PASSWORD, verified=True)
+        org = service.create_organization(first, "Bedrift AS", "bedrift", "f@bedrift.no")
+        service.add_member(org, second, "owner", first, "member.added", None)
+        db.session.commit()
+        ids = (first.id, second.id)
+    barrier = threading.Barrier(2)
+
+    def demote_the_other(actor_id: int) -> bool:
+        other_id = ids[1] if actor_id == ids[0] else ids[0]
+        with app.test_request_context():
+            bedrift = service.get_by_slug("bedrift")
+            mine = {m.user_id: m for m in service.members(bedrift)}
+            barrier.wait(timeout=10)
+            try:
+                service.change_role(bedrift, mine[actor_id], mine[other_id], "admin", None)
+                time.sleep(0.5)  # both have read the owners before either commits
+                db.session.commit()
+                return True
+            except OrgError:
+                db.session.rollback()
+                return False
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(demote_the_other, ids))
+    assert sorted(done) == [False, True]
+    with app.app_context():
+        assert len(service.owners(service.get_by_slug("bedrift"))) == 1
