@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -97,7 +98,7 @@ def upsert_author(slug: str, name: str, bio: str = "", photo_url: str | None = N
     name = strip_text(name)
     if not name:
         errors["name"] = _("Navn må fylles ut.")
-    if photo_url and not re.match(r"^(https?://|/)", photo_url):
+    if photo_url and not re.match(r"^(https?://|/)[^\x00-\x20\x7f]*$", photo_url):
         errors["photo_url"] = _("Bildeadressen må begynne med https:// eller /.")
     if errors:
         raise ContentError(errors)
@@ -126,6 +127,13 @@ def _tags(names: list[str]) -> list[Tag]:
     return [found[s] for s in wanted]
 
 
+def _by_slug(model: type[Category] | type[Author] | type[Article], slug: str) -> Any:
+    # A value that cannot be a slug (a NUL byte the database would refuse) is simply unknown.
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        return None
+    return db.session.scalar(select(model).where(model.slug == slug))
+
+
 def validate(data: ArticleInput, article: Article | None = None) -> dict[str, object]:
     """Check the input; raise ContentError naming every bad field, before anything is written."""
     errors: dict[str, str] = {}
@@ -141,19 +149,19 @@ def validate(data: ArticleInput, article: Article | None = None) -> dict[str, ob
         other = db.session.scalar(select(Article.id).where(Article.slug == slug))
         if other is not None and (article is None or other != article.id):
             errors["slug"] = _("Adressen er allerede i bruk av en annen artikkel.")
-    category = db.session.scalar(select(Category).where(Category.slug == data.category))
+    category = _by_slug(Category, data.category)
     if category is None:
         errors["category"] = _("Ukjent kategori.")
     if data.access not in ACCESS_CHOICES:
         errors["access"] = _("Tilgang må være public, members eller paid.")
     author = None
     if data.author:
-        author = db.session.scalar(select(Author).where(Author.slug == data.author))
+        author = _by_slug(Author, data.author)
         if author is None:
             errors["author"] = _("Ukjent forfatter.")
     related: list[Article] = []
     for target in data.related:
-        found = db.session.scalar(select(Article).where(Article.slug == target))
+        found = _by_slug(Article, target)
         if found is None or found is article:
             errors["related"] = _("Ukjent artikkel i «les mer»: %(slug)s", slug=target)
         else:

@@ -109,6 +109,10 @@ def test_editor_writes_previews_and_publishes(
         ({"access": "alle"}, "Tilgang må være"),
         ({"author": "ukjent"}, "Ukjent forfatter."),
         ({"related": "finnes-ikke"}, "Ukjent artikkel"),
+        # A NUL byte PostgreSQL refuses: the same clear message, never a 500.
+        ({"category": "ikt\x00strategi"}, "Ukjent kategori."),
+        ({"author": "ka\x00ri"}, "Ukjent forfatter."),
+        ({"related": "finnes\x00ikke"}, "Ukjent artikkel"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_saves_nothing(
@@ -215,6 +219,12 @@ def test_categories_and_authors(
     assert response.status_code == 303
     author = db.session.scalar(select(Author).where(Author.slug == "ny-forfatter"))
     assert author.name == "Ny Forfatter" and "<script" not in author.bio
+    for photo_url in ("https://bilder.example/a\x00.png", "/bilde.png onerror=x"):
+        bad = client.post(
+            "/staff/authors",
+            data={"csrf_token": token, "slug": "ny-forfatter", "name": "N", "photo_url": photo_url},
+        )
+        assert bad.status_code == 422 and "Bildeadressen" in bad.get_data(as_text=True)
     page = client.get("/staff/").get_data(as_text=True)
     assert "/staff/articles" in page and "/staff/authors" in page
 
