@@ -193,6 +193,15 @@ def accept(invitation: Invitation, user: User, ip: str | None = None) -> Members
     if service.membership_for(org, user) is not None:
         raise InvitationProblem("used", _("Du er allerede medlem av %(name)s.", name=org.name))
     service.lock_seats(org)
+    # Read the invitation again under a row lock: a second click, or a revoke or resend that
+    # committed meanwhile, must see what the first one did (single use, never a 500).
+    token_hash = invitation.token_hash
+    db.session.refresh(invitation, with_for_update=True)
+    if invitation.token_hash != token_hash:
+        raise InvitationProblem("unknown", _("Invitasjonen finnes ikke."))
+    check_usable(invitation)
+    if service.membership_for(org, user) is not None:
+        raise InvitationProblem("used", _("Du er allerede medlem av %(name)s.", name=org.name))
     # This invitation already holds one of the seats counted by members_count + pending.
     if service.members_count(org) >= org.seat_limit:
         _tell_admins_seats_full(org, invitation)

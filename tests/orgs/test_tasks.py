@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.accounts import service as accounts_service
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.orgs import domains, service
+from portal.orgs import domains, invitations, service
 from portal.orgs.models import Organization
 from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
@@ -140,3 +140,39 @@ def test_two_owners_acting_at_once_never_leave_the_organisation_without_an_owner
     assert sorted(done) == [False, True]
     with app.app_context():
         assert len(service.owners(service.get_by_slug("bedrift"))) == 1
+
+
+def test_an_invitation_accepted_twice_at_once_makes_one_member_and_a_clear_answer(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        kari = accounts_service.create_user("kari@bedrift.no", "Kari", PASSWORD, verified=True)
+        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        invitation = invitations.invite(org, owner, "kari@bedrift.no", "member")
+        invitation.token_hash = invitations._hash("the-link")
+        db.session.commit()
+        kari_id = kari.id
+    first_accepted = threading.Event()
+
+    def accept(first: bool) -> str:
+        with app.test_request_context():
+            if not first:
+                first_accepted.wait(timeout=10)
+            found = invitations.find_by_token("the-link")
+            try:
+                invitations.accept(found, db.session.get(User, kari_id))
+            except invitations.InvitationProblem as exc:
+                db.session.rollback()
+                return exc.reason
+            first_accepted.set()
+            time.sleep(0.5)  # the second click reads the invitation before this commits
+            db.session.commit()
+            return "joined"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(accept, (True, False)))
+    assert answers == ["joined", "used"]
+    with app.app_context():
+        assert service.members_count(service.get_by_slug("bedrift")) == 2
