@@ -56,21 +56,35 @@ def split_body(body_md: str, teaser_max_chars: int) -> tuple[str, str, bool]:
     """The public part and the gated part of a Markdown body.
 
     The editor's marker line wins; without one the public part is the first paragraphs up to
-    teaser_max_chars (at least one paragraph).
+    teaser_max_chars. A first block longer than that (one long paragraph, a list, a body
+    without blank lines) is cut at a line or word break, so it never opens the whole text.
     """
     body_md = body_md.replace("\r\n", "\n").replace("\x00", "")
     match = _MARKER_LINE.search(body_md)
     if match:
         return body_md[: match.start()].strip(), body_md[match.end() :].strip(), True
     blocks = [b for b in re.split(r"\n[ \t]*\n", body_md.strip()) if b.strip()]
+    if blocks and len(blocks[0]) > teaser_max_chars:
+        head, rest = _cut(blocks[0], teaser_max_chars)
+        return head, "\n\n".join([rest, *blocks[1:]]).strip(), False
     teaser: list[str] = []
     length = 0
     for block in blocks:
-        if teaser and length + len(block) > teaser_max_chars:
+        if length + len(block) > teaser_max_chars:
             break
         teaser.append(block)
         length += len(block)
     return "\n\n".join(teaser), "\n\n".join(blocks[len(teaser) :]), False
+
+
+def _cut(block: str, limit: int) -> tuple[str, str]:
+    """The block's first `limit` characters or fewer, ending at a line break, else a space."""
+    head = block[: limit + 1]
+    for separator in ("\n", " "):
+        position = head.rfind(separator)
+        if position > 0:
+            return block[:position].rstrip(), block[position:].strip()
+    return block[:limit], block[limit:]
 
 
 def _render(markdown: str, used_ids: set[str]) -> tuple[str, list[dict[str, str]]]:

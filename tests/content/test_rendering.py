@@ -108,6 +108,23 @@ def test_without_marker_the_teaser_stops_at_the_configured_length() -> None:
     assert "Avsnitt 0" in rendered.teaser_html and "Avsnitt 9" not in rendered.teaser_html
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Ett langt avsnitt " + "med mange ord " * 150 + "og Zyxhemmelig til slutt.",
+        "\n".join(f"- Punkt {n} om strategien vår" for n in range(60)) + "\n- Zyxhemmelig",
+        "Linje\n" * 200 + "Zyxhemmelig",
+    ],
+)
+def test_without_marker_one_long_first_block_never_opens_the_whole_text(body: str) -> None:
+    public, gated, marker = split_body(body, 600)
+    assert not marker and 0 < len(public) <= 600
+    assert "Zyxhemmelig" not in public and "Zyxhemmelig" in gated
+    rendered = render_article(body, 600)
+    assert "Zyxhemmelig" not in rendered.teaser_html + rendered.teaser_text
+    assert "Zyxhemmelig" in rendered.body_text
+
+
 def test_headings_get_anchors_and_reading_time_counts_words() -> None:
     rendered = render_article("## Første del\n\n" + "ord " * 450 + "\n\n## Første del\n", 600)
     assert [h["id"] for h in rendered.body_toc] == ["forste-del", "forste-del-2"]
