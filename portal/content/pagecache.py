@@ -28,6 +28,9 @@ from flask_login import current_user
 from portal.i18n import locale_from_accept_language
 
 MAX_ENTRIES = 2000
+# Any query string makes a new key, so the cache is bounded by size as well as by count:
+# otherwise /sitemap.xml?1, ?2, … would hold 2000 copies of the largest page.
+MAX_BYTES = 32 * 1024 * 1024
 STORE_MARKER = "X-Veivalg-Page-Cache"
 _UNCACHED_HEADERS = {"x-request-id", "date", STORE_MARKER.lower()}
 log = logging.getLogger("portal.request")
@@ -39,6 +42,7 @@ class PageCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, ...], Entry] = OrderedDict()
+        self._bytes = 0
 
     def get(self, key: tuple[str, ...]) -> tuple[str, list[tuple[str, str]], bytes] | None:
         with self._lock:
@@ -46,7 +50,7 @@ class PageCache:
             if entry is None:
                 return None
             if entry[0] < time.monotonic():
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry[1], entry[2], entry[3]
@@ -59,15 +63,23 @@ class PageCache:
         headers: list[tuple[str, str]],
         body: bytes,
     ) -> None:
+        if len(body) > MAX_BYTES // 4:
+            return
         with self._lock:
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = (time.monotonic() + ttl, status, headers, body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._entries) > MAX_ENTRIES or self._bytes > MAX_BYTES:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple[str, ...]) -> None:
+        self._bytes -= len(self._entries.pop(key)[3])
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
 
 pages = PageCache()

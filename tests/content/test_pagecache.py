@@ -9,7 +9,7 @@ from flask import Flask
 
 from portal.content import editorial
 from portal.content.models import Article
-from portal.content.pagecache import pages
+from portal.content.pagecache import MAX_BYTES, PageCache, pages
 from tests.content.conftest import CANARY, Readers
 from tests.content.test_paywall import _assert_no_canary, _reachable_paths
 
@@ -95,3 +95,16 @@ def test_canary_on_every_surface_after_subscriber_fetched_them_with_the_cache_on
         subscriber.get(path)
     assert _assert_no_canary(app.test_client(), paths, "anonymous after subscriber") > 20
     assert _assert_no_canary(app.test_client(), paths, "anonymous, second time") > 20
+
+
+def test_the_cache_is_bounded_by_size_whatever_the_query_strings() -> None:
+    # /sitemap.xml?1, ?2, … are all new keys: a large page must not be held 2000 times.
+    cache = PageCache()
+    body = b"x" * (1024 * 1024)
+    for n in range(100):
+        cache.put(("page", "/sitemap.xml", str(n), "nb"), 30, "200 OK", [], body)
+    held = sum(len(entry[3]) for entry in cache._entries.values())
+    assert 0 < held <= MAX_BYTES
+    assert cache.get(("page", "/sitemap.xml", "99", "nb")) is not None  # the newest stays
+    cache.put(("page", "/sitemap.xml", "99", "nb"), 30, "200 OK", [], b"small")
+    assert sum(len(entry[3]) for entry in cache._entries.values()) == cache._bytes
