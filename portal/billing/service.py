@@ -52,6 +52,9 @@ def change_seats(org: Organization, seats: int, actor: User, ip: str | None = No
         raise BillingError(_("Organisasjonen har ikke et aktivt abonnement."))
     if seats < 1:
         raise BillingError(_("Antall plasser må være minst 1."))
+    # Under the organisation's seat lock: an invitation or join that is taking a seat right
+    # now is counted (or waits for the new limit), so seats never drop below those in use.
+    orgs_service.lock_seats(org)
     used = orgs_service.seats_used(org)
     if seats < used:
         raise BillingError(

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from portal.accounts.models import User
 from portal.billing import customers, plans
+from portal.billing import service as billing_service
+from portal.billing.errors import BillingError
 from portal.billing.models import Subscription
+from portal.billing.reconcile import reconcile
 from portal.extensions import db
+from portal.orgs import invitations
 from portal.orgs import service as orgs_service
 from portal.orgs.models import OrgAuditEntry
 from portal.orgs.scoping import system_scope
@@ -120,3 +129,50 @@ def test_owners_find_the_add_seats_action_beside_the_seat_count(
     assert manage in client.get(f"/orgs/{org.slug}/members").get_data(as_text=True)
     login(client, admin)
     assert manage not in client.get(f"/orgs/{org.slug}/members").get_data(as_text=True)
+
+
+def test_fewer_seats_while_an_invitation_takes_one_never_leaves_more_in_use_than_paid_for(
+    committed_app, stripe_committed, create_user
+):
+    app = committed_app
+    owner = create_user("sjef@setebedrift.no", verified=True)
+    org = orgs_service.create_organization(owner, "Sete AS", "sete", "f@setebedrift.no")
+    org.trial_ends_at = None
+    orgs_service.add_member(org, create_user("kollega@setebedrift.no"), "member", None, "t", None)
+    customer = customers.ensure_for(org)
+    plan = plans.get_by_code("org_seat_monthly")
+    stripe_committed.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
+    with system_scope():
+        reconcile()
+    db.session.commit()
+    owner_id = owner.id
+    db.session.remove()
+    invited = threading.Event()
+
+    def invite() -> None:
+        with app.test_request_context():
+            sete = orgs_service.get_by_slug("sete")
+            invitations.invite(sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member")
+            invited.set()
+            time.sleep(0.5)  # the seat change reads the seats in use before this commits
+            db.session.commit()
+
+    def fewer_seats() -> str:
+        invited.wait(timeout=10)
+        with app.test_request_context():
+            sete = orgs_service.get_by_slug("sete")
+            try:
+                billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
+            except BillingError as exc:
+                db.session.rollback()
+                return str(exc)
+            db.session.commit()
+            return "changed"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        inviting = pool.submit(invite)
+        answer = pool.submit(fewer_seats).result(timeout=30)
+        inviting.result(timeout=30)
+    assert "lavere enn 3" in answer
+    sete = orgs_service.get_by_slug("sete")
+    assert sete.seat_limit == 3 and orgs_service.seats_used(sete) == 3
