@@ -104,6 +104,19 @@ def import_authors(path: Path) -> int:
     return len(entries)
 
 
+def _authors_problems(path: Path) -> list[str]:
+    """Load authors.yml; what is wrong with it, naming the file and the field (else [])."""
+    try:
+        import_authors(path)
+    except editorial.ContentError as exc:
+        return [f"{path.name}: {field}: {message}" for field, message in exc.errors.items()]
+    except KeyError as exc:
+        return [f"{path.name}: " + _("mangler feltet «%(field)s»", field=exc.args[0])]
+    except (TypeError, AttributeError, ValueError, OSError, yaml.YAMLError) as exc:
+        return [f"{path.name}: {exc}"]
+    return []
+
+
 def import_directory(directory: Path, actor: User | None = None) -> dict[str, int]:
     """Load authors.yml (if any) and every *.md file; idempotent by slug.
 
@@ -111,9 +124,9 @@ def import_directory(directory: Path, actor: User | None = None) -> dict[str, in
     ImportProblems lists each one with its file and field.
     """
     editorial.ensure_categories()
-    if (directory / "authors.yml").exists():
-        import_authors(directory / "authors.yml")
     problems: list[str] = []
+    if (directory / "authors.yml").exists():
+        problems += _authors_problems(directory / "authors.yml")
     parsed: list[Parsed] = []
     for path in sorted(directory.glob("*.md")):
         try:

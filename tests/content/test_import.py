@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import func, select
@@ -98,6 +99,26 @@ def test_errors_name_file_and_field_and_nothing_is_saved(app: Flask, tmp_path: P
     assert "dato.md: published_at" in output
     assert "nothing was imported" in output
     assert _count(Article) == before
+
+
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        ("- name: Uten adresse\n", "authors.yml: mangler feltet «slug»"),
+        ("- slug: Ugyldig Slug\n  name: X\n", "authors.yml: slug:"),
+        ("- bare en tekst\n", "authors.yml:"),
+        ("[uavsluttet\n", "authors.yml:"),
+    ],
+)
+def test_a_bad_authors_file_is_named_and_nothing_is_saved(
+    app: Flask, tmp_path: Path, authors: str, expected: str
+) -> None:
+    (tmp_path / "authors.yml").write_text(authors, encoding="utf-8")
+    (tmp_path / "a.md").write_text(GOOD, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-articles", str(tmp_path)])
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert expected in result.output and "nothing was imported" in result.output
+    assert _count(Article) == 0 and _count(Author) == 0
 
 
 def test_duplicate_slug_across_files_is_refused(app: Flask, tmp_path: Path) -> None:
