@@ -115,8 +115,10 @@ def pending_invitations_count(org: Organization) -> int:
 
 def lock_seats(org: Organization) -> None:
     """Serialise seat-taking operations of one organisation (row lock until commit), so two
-    concurrent joins cannot both take the last seat. SQLite serialises writers anyway."""
-    db.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
+    concurrent joins cannot both take the last seat. SQLite serialises writers anyway.
+
+    The row is read again under the lock: a seat limit lowered by whoever held it counts."""
+    db.session.refresh(org, with_for_update=True)
 
 
 def seats_used(org: Organization) -> int:

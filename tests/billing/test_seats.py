@@ -17,6 +17,7 @@ from portal.orgs import invitations
 from portal.orgs import service as orgs_service
 from portal.orgs.models import OrgAuditEntry
 from portal.orgs.scoping import system_scope
+from portal.orgs.service import OrgError
 from tests.billing.helpers import make_event, post_event
 
 
@@ -176,3 +177,53 @@ def test_fewer_seats_while_an_invitation_takes_one_never_leaves_more_in_use_than
     assert "lavere enn 3" in answer
     sete = orgs_service.get_by_slug("sete")
     assert sete.seat_limit == 3 and orgs_service.seats_used(sete) == 3
+
+
+def test_an_invitation_waiting_for_a_seat_change_counts_the_new_seat_limit(
+    committed_app, stripe_committed, create_user
+):
+    app = committed_app
+    owner = create_user("sjef@setebedrift.no", verified=True)
+    org = orgs_service.create_organization(owner, "Sete AS", "sete", "f@setebedrift.no")
+    org.trial_ends_at = None
+    orgs_service.add_member(org, create_user("kollega@setebedrift.no"), "member", None, "t", None)
+    customer = customers.ensure_for(org)
+    plan = plans.get_by_code("org_seat_monthly")
+    stripe_committed.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
+    with system_scope():
+        reconcile()
+    db.session.commit()
+    owner_id = owner.id
+    db.session.remove()
+    changed = threading.Event()
+
+    def fewer_seats() -> None:
+        with app.test_request_context():
+            sete = orgs_service.get_by_slug("sete")
+            billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
+            changed.set()
+            time.sleep(0.5)  # the invitation has read the old seat limit before this commits
+            db.session.commit()
+
+    def invite() -> str:
+        with app.test_request_context():
+            sete = orgs_service.get_by_slug("sete")
+            assert sete.seat_limit == 3
+            changed.wait(timeout=10)
+            try:
+                invitations.invite(
+                    sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member"
+                )
+            except OrgError as exc:
+                db.session.rollback()
+                return str(exc)
+            db.session.commit()
+            return "invited"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        changing = pool.submit(fewer_seats)
+        answer = pool.submit(invite).result(timeout=30)
+        changing.result(timeout=30)
+    assert "Alle 2 plassene er i bruk" in answer
+    sete = orgs_service.get_by_slug("sete")
+    assert sete.seat_limit == 2 and orgs_service.seats_used(sete) == 2
