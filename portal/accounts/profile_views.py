@@ -22,6 +22,7 @@ from portal.accounts.forms import (
     ProfileForm,
 )
 from portal.accounts.login_state import keep_this_browser
+from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import token_failed
 from portal.accounts.tokens import TokenError
 from portal.extensions import db
@@ -62,6 +63,7 @@ def logout_everywhere() -> ResponseReturnValue:
     return redirect(url_for("accounts.account"), code=303)
 
 
+@guarded  # each POST checks the password (and may mail an address)
 @login_required
 def change_password() -> ResponseReturnValue:
     user = current_user._get_current_object()
@@ -81,6 +83,7 @@ def change_password() -> ResponseReturnValue:
     return redirect(url_for("accounts.account"), code=303)
 
 
+@guarded  # each POST checks the password (and may mail an address)
 @login_required
 def change_email() -> ResponseReturnValue:
     user = current_user._get_current_object()
@@ -134,6 +137,7 @@ def data_export() -> Response:
     return response
 
 
+@guarded  # each POST checks the password (and may mail an address)
 @login_required
 def delete_account() -> ResponseReturnValue:
     user = current_user._get_current_object()

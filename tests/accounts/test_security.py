@@ -153,6 +153,25 @@ def test_sign_in_forms_are_rate_limited_per_ip(
     assert statuses[-1] == 429 and 429 not in statuses[:2]
 
 
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/account/password", {"current": "wrong-guess-1", "password": "x", "confirm": "x"}),
+        ("/account/delete", {"password": "wrong-guess-1"}),
+        ("/account/email", {"email": "target@example.org", "password": "wrong-guess-1"}),
+    ],
+)
+def test_password_checking_account_forms_are_rate_limited(
+    app: Flask, client: FlaskClient, create_user, login, csrf_token, monkeypatch, path, data
+) -> None:
+    # A borrowed session must not become a password oracle or a mail cannon.
+    monkeypatch.setitem(app.config, "ACCOUNTS_RATE_LIMIT_IP", "2 per minute")
+    login(client, create_user())
+    token = csrf_token(client, path)
+    statuses = [client.post(path, data={**data, "csrf_token": token}).status_code for _ in range(3)]
+    assert statuses[-1] == 429 and 429 not in statuses[:2]
+
+
 def test_login_works_with_redis_down(
     make_app, committed_app: Flask, redis_server, csrf_token
 ) -> None:
