@@ -12,8 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.billing import grants
 from portal.content.models import Article, ArticleRevision, Author, Category, ContentAudit
 from portal.extensions import db
+from portal.orgs import service as orgs_service
 from tests.conftest import count_rows
 from tests.content.conftest import run_beat_task
 
@@ -98,6 +100,26 @@ def test_editor_writes_previews_and_publishes(
     assert {"create", "save", "publish", "unpublish"} <= set(actions)
     entry = db.session.scalar(select(ContentAudit).where(ContentAudit.action == "publish"))
     assert entry.actor_id == editor.id and entry.created_at is not None
+
+
+def test_preview_as_free_member_ignores_other_peoples_grants(
+    client: FlaskClient, editor: User, login: Callable, csrf_token: Callable, create_user
+) -> None:
+    # The stand-in member has no id: a look-up "user_id = NULL" must not find an
+    # organisation's grant (or subscription) and show the paid text as if they could read it.
+    owner = create_user()
+    org = orgs_service.create_organization(
+        owner, name="Fri AS", slug="fri-as", billing_email="f@fri.example"
+    )
+    grants.grant_to_org(org, reason="Demo")
+    login(client, editor)
+    token = csrf_token(client, "/staff/articles/new")
+    client.post("/staff/articles/new", data=_form(csrf_token=token, access="paid"))
+    article = db.session.scalar(select(Article).where(Article.slug == "ny-strategiartikkel"))
+    for persona, full in (("anonymous", False), ("member", False), ("subscriber", True)):
+        page = client.get(f"/staff/articles/{article.id}/preview?as={persona}")
+        assert page.status_code == 200
+        assert ("Lukket tekst" in page.get_data(as_text=True)) is full, persona
 
 
 @pytest.mark.parametrize(
