@@ -90,6 +90,9 @@ def current_org_id() -> int | None:
 def system_scope() -> Iterator[None]:
     """Cross-tenant access for marked code paths only: beat/worker tasks, staff pages, the
     invitation-token and e-mail-domain look-ups. Every use is listed in docs/organisations.md."""
+    # Changes made before are written now, under the scope they were made in: the autoflush
+    # of a query inside would otherwise write them with the system scope's rights.
+    db.session.flush()
     previous = db.session.info.get(SYSTEM_KEY)
     db.session.info[SYSTEM_KEY] = True
     _reapply()

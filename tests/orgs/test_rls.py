@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from portal.accounts import service as accounts_service
 from portal.extensions import db
 from portal.orgs import domains, invitations, scoping, service
+from portal.orgs.models import Membership
 from tests.conftest import PASSWORD
 from tests.orgs.conftest import Tenant
 
@@ -233,3 +234,13 @@ def test_fifty_concurrent_requests_each_see_only_their_own_organisation(
     finally:
         for connection in connections:
             connection.close()
+
+
+def test_a_write_made_before_a_system_scope_is_not_written_with_its_rights(tenants) -> None:
+    acme, fjord = tenants
+    scoping.use_org(acme.org)
+    # A bug puts a row of fjord into a request scoped to acme; it is still pending.
+    db.session.add(Membership(org_id=fjord.org.id, user_id=acme.member.id, role="owner"))
+    with pytest.raises(DBAPIError, match="row-level security"), scoping.system_scope():
+        service.get_by_slug("acme")  # any query inside would autoflush it
+    db.session.rollback()
