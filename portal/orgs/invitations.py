@@ -121,8 +121,11 @@ def resend(org: Organization, actor: User, invitation: Invitation, ip: str | Non
     scoping.use_org(org)
     if invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise OrgError(_("Invitasjonen er allerede brukt eller trukket tilbake."))
-    if not invitation.is_pending(utcnow()) and service.seats_free(org) <= 0:
-        raise OrgError(_("Alle plassene er i bruk."))
+    if not invitation.is_pending(utcnow()):
+        # An expired invitation takes a seat again: under the seat lock, like a new one.
+        service.lock_seats(org)
+        if service.seats_free(org) <= 0:
+            raise OrgError(_("Alle plassene er i bruk."))
     token = secrets.token_urlsafe(32)
     invitation.token_hash = _hash(token)
     invitation.sent_at = utcnow()

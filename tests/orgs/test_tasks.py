@@ -14,8 +14,8 @@ from sqlalchemy import select
 from portal.accounts import service as accounts_service
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.orgs import domains, invitations, service
-from portal.orgs.models import Organization
+from portal.orgs import domains, invitations, scoping, service
+from portal.orgs.models import Invitation, Organization
 from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD
@@ -176,3 +176,48 @@ def test_an_invitation_accepted_twice_at_once_makes_one_member_and_a_clear_answe
     assert answers == ["joined", "used"]
     with app.app_context():
         assert service.members_count(service.get_by_slug("bedrift")) == 2
+
+
+def test_resending_an_expired_invitation_while_the_last_seat_is_taken_never_overfills(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        service.set_seat_limit(org, 2, None)
+        old = invitations.invite(org, owner, "gammel@bedrift.no", "member")
+        old.expires_at = utcnow() - timedelta(days=1)  # its seat is free again
+        db.session.commit()
+        owner_id, old_id = owner.id, old.id
+    invited = threading.Event()
+
+    def invite() -> None:
+        with app.test_request_context():
+            bedrift = service.get_by_slug("bedrift")
+            invitations.invite(bedrift, db.session.get(User, owner_id), "ny@bedrift.no", "member")
+            invited.set()
+            time.sleep(0.5)  # the resend reads the free seats before this commits
+            db.session.commit()
+
+    def resend() -> str:
+        invited.wait(timeout=10)
+        with app.test_request_context():
+            bedrift = service.get_by_slug("bedrift")
+            scoping.use_org(bedrift)
+            found = Invitation.get_for_org_or_404(bedrift, old_id)
+            try:
+                invitations.resend(bedrift, db.session.get(User, owner_id), found)
+            except OrgError as exc:
+                db.session.rollback()
+                return str(exc)
+            db.session.commit()
+            return "resent"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        inviting = pool.submit(invite)
+        answer = pool.submit(resend).result(timeout=30)
+        inviting.result(timeout=30)
+    assert answer == "Alle plassene er i bruk."
+    with app.app_context():
+        assert service.seats_used(service.get_by_slug("bedrift")) == 2
