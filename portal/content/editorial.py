@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.content import search
@@ -63,11 +64,27 @@ class ArticleInput:
     related: list[str] = field(default_factory=list)
 
 
+_LISTENING = "content.clears_pages_on_commit"
+_CONTENT_CHANGED = "content.changed"
+
+
+def _clear_pages_if_changed(session: Session) -> None:
+    if session.info.pop(_CONTENT_CHANGED, False):
+        pages.clear()
+
+
 def audit(
     actor: User | None, action: str, article: Article | None = None, detail: str = ""
 ) -> None:
-    """Record who did what; every content write passes here, so cached pages are dropped too."""
+    """Record who did what; every content write passes here, so cached pages are dropped too:
+    now, and again once the change is committed (a reader in another thread may have cached
+    the old page in between)."""
     pages.clear()
+    session = db.session()
+    if not session.info.get(_LISTENING):
+        session.info[_LISTENING] = True
+        event.listen(session, "after_commit", _clear_pages_if_changed)
+    session.info[_CONTENT_CHANGED] = True
     db.session.add(
         ContentAudit(
             actor_id=actor.id if actor else None,

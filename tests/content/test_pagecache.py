@@ -10,6 +10,7 @@ from flask import Flask
 from portal.content import editorial
 from portal.content.models import Article
 from portal.content.pagecache import MAX_BYTES, PageCache, pages
+from portal.extensions import db
 from tests.content.conftest import CANARY, Readers
 from tests.content.test_paywall import _assert_no_canary, _reachable_paths
 
@@ -108,3 +109,19 @@ def test_the_cache_is_bounded_by_size_whatever_the_query_strings() -> None:
     assert cache.get(("page", "/sitemap.xml", "99", "nb")) is not None  # the newest stays
     cache.put(("page", "/sitemap.xml", "99", "nb"), 30, "200 OK", [], b"small")
     assert sum(len(entry[3]) for entry in cache._entries.values()) == cache._bytes
+
+
+def test_pages_cached_between_a_change_and_its_commit_are_dropped_at_commit(
+    app: Flask, cache_on: None, make_article: Callable[..., Article]
+) -> None:
+    # Another thread may render the old (say, still public) article after the change
+    # cleared the cache but before it was committed: that copy must not outlive the commit.
+    article = make_article()
+    db.session.commit()
+    data = editorial.input_from(article)
+    data.access = "paid"
+    editorial.save_article(data, None, article)
+    key = ("page", f"/articles/{article.slug}", "", "nb")
+    pages.put(key, 30, "200 OK", [], b"the old, public page")
+    db.session.commit()
+    assert pages.get(key) is None
