@@ -132,8 +132,10 @@ def _tags(names: list[str]) -> list[Tag]:
     wanted: dict[str, str] = {}
     for raw in names:
         name = strip_text(str(raw))[:80]
-        if name and slugify(name):
-            wanted.setdefault(slugify(name), name)
+        # Folding æ to "ae" can make the slug longer than the name: keep it within its column.
+        slug = slugify(name)[:80].strip("-")
+        if name and slug:
+            wanted.setdefault(slug, name)
     if not wanted:
         return []
     found = {t.slug: t for t in db.session.scalars(select(Tag).where(Tag.slug.in_(wanted)))}

@@ -153,6 +153,18 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(
     assert count_rows("articles") == 0 and count_rows("content_audit") == 0
 
 
+def test_long_tags_with_folded_letters_are_saved(
+    client: FlaskClient, editor: User, login: Callable, csrf_token: Callable
+) -> None:
+    # "æ" folds to "ae" in the slug: 80 of them must still fit the 80-character slug column.
+    login(client, editor)
+    token = csrf_token(client, "/staff/articles/new")
+    response = client.post("/staff/articles/new", data=_form(csrf_token=token, tags="æ" * 200))
+    assert response.status_code == 303
+    article = db.session.scalar(select(Article).where(Article.slug == "ny-strategiartikkel"))
+    assert [(t.name, t.slug) for t in article.tags] == [("æ" * 80, "ae" * 40)]
+
+
 def test_duplicate_slug_is_refused(
     client: FlaskClient, editor: User, login: Callable, csrf_token: Callable
 ) -> None:
