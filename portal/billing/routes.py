@@ -201,7 +201,7 @@ def org_seats(org_slug: str) -> Response | tuple[str, int]:
         except BillingError as exc:
             db.session.rollback()
             form.seats.errors = [str(exc)]
-        except gateway.GatewayError:
+        except (gateway.GatewayError, gateway.PaymentsOff):
             db.session.rollback()
             current_app.logger.exception("seat change failed")
             form.seats.errors = [_("Stripe svarte ikke. Prøv igjen om litt.")]

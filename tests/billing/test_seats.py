@@ -227,3 +227,21 @@ def test_an_invitation_waiting_for_a_seat_change_counts_the_new_seat_limit(
     assert "Alle 2 plassene er i bruk" in answer
     sete = orgs_service.get_by_slug("sete")
     assert sete.seat_limit == 2 and orgs_service.seats_used(sete) == 2
+
+
+def test_seat_change_with_stripe_switched_off_is_a_message_not_a_500(
+    app, client, create_user, login, csrf_token, stripe_on, create_org
+):
+    owner = create_user()
+    org = create_org(owner)
+    _org_subscribed(stripe_on, client, org, 3)
+    app.config["STRIPE_SECRET_KEY"] = None  # the stripe_on fixture puts it back
+    login(client, owner)
+    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
+    response = client.post(
+        f"/billing/orgs/{org.slug}/seats", data={"csrf_token": token, "seats": "5"}
+    )
+    assert response.status_code == 422
+    assert "Stripe svarte ikke" in response.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.seat_limit == 3
