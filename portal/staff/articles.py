@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -117,6 +118,7 @@ def _save(form: ArticleForm, article: Article | None) -> tuple[str, int] | Respo
         return _editor(form, article)
     try:
         saved = editorial.save_article(_input(form), current_user, article)
+        db.session.commit()
     except editorial.ContentError as exc:
         for name, message in exc.errors.items():
             field = getattr(form, "body" if name == "body_md" else name, None)
@@ -124,7 +126,14 @@ def _save(form: ArticleForm, article: Article | None) -> tuple[str, int] | Respo
                 field.errors = [*field.errors, message]
         db.session.rollback()
         return _editor(form, article, 422)
-    db.session.commit()
+    except IntegrityError:
+        # Another editor took the address after our check (the unique index is the referee).
+        db.session.rollback()
+        form.slug.errors = [
+            *form.slug.errors,
+            _("Adressen er allerede i bruk av en annen artikkel."),
+        ]
+        return _editor(form, article, 409)
     flash(_("Artikkelen er lagret."), "success")
     return redirect(url_for("staff.article_edit", article_id=saved.id), code=303)
 

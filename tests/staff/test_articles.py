@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.billing import grants
+from portal.content import editorial
 from portal.content.models import Article, ArticleRevision, Author, Category, ContentAudit
 from portal.extensions import db
 from portal.orgs import service as orgs_service
@@ -175,6 +176,29 @@ def test_duplicate_slug_is_refused(
     assert again.status_code == 422
     assert "allerede i bruk" in again.get_data(as_text=True)
     assert count_rows("articles") == 1
+
+
+def test_a_slug_taken_between_check_and_write_is_a_clear_message(
+    client: FlaskClient, editor: User, login: Callable, csrf_token: Callable, monkeypatch
+) -> None:
+    # Two editors save the same new address at once: the loser gets the form back, not a 500.
+    login(client, editor)
+    token = csrf_token(client, "/staff/articles/new")
+    checked = editorial.validate
+
+    def rival_saves_after_the_check(data: editorial.ArticleInput, article=None):  # noqa: ANN001, ANN202
+        result = checked(data, article)
+        rival = Article(
+            slug=data.slug, title="Rival", category_id=result["category"].id, status="draft"
+        )
+        db.session.add(rival)
+        return result
+
+    monkeypatch.setattr(editorial, "validate", rival_saves_after_the_check)
+    response = client.post("/staff/articles/new", data=_form(csrf_token=token))
+    assert response.status_code == 409
+    assert "Adressen er allerede i bruk" in response.get_data(as_text=True)
+    assert count_rows("articles") == 0 and count_rows("content_audit") == 0
 
 
 def test_missing_csrf_token_is_refused(client: FlaskClient, editor: User, login: Callable) -> None:
