@@ -68,6 +68,8 @@ def invite(
         raise OrgError(_("Velg rollen administrator, redaktør eller medlem."))
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise OrgError(_("Skriv en gyldig e-postadresse."))
+    # Under the seat lock: two admins inviting the same address at once make one invitation.
+    service.lock_seats(org)
     for membership in service.members(org):
         if normalise_email(membership.user.email) == email:
             raise OrgError(_("%(email)s er allerede medlem.", email=email))
@@ -75,7 +77,6 @@ def invite(
         raise OrgError(
             _("%(email)s er allerede invitert. Send invitasjonen på nytt i stedet.", email=email)
         )
-    service.lock_seats(org)
     if service.seats_free(org) <= 0:
         raise OrgError(
             _("Alle %(n)s plassene er i bruk. Frigjør en plass eller kjøp flere.", n=org.seat_limit)

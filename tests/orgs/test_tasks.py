@@ -221,3 +221,38 @@ def test_resending_an_expired_invitation_while_the_last_seat_is_taken_never_over
     assert answer == "Alle plassene er i bruk."
     with app.app_context():
         assert service.seats_used(service.get_by_slug("bedrift")) == 2
+
+
+def test_two_admins_inviting_the_same_address_at_once_make_one_invitation(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        db.session.commit()
+        owner_id = owner.id
+    first_invited = threading.Event()
+
+    def invite(first: bool) -> str:
+        with app.test_request_context():
+            if not first:
+                first_invited.wait(timeout=10)
+            bedrift = service.get_by_slug("bedrift")
+            try:
+                invitations.invite(
+                    bedrift, db.session.get(User, owner_id), "ny@bedrift.no", "member"
+                )
+            except OrgError as exc:
+                db.session.rollback()
+                return str(exc)
+            first_invited.set()
+            time.sleep(0.5)  # the second reads the pending invitations before this commits
+            db.session.commit()
+            return "invited"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(invite, (True, False)))
+    assert answers[0] == "invited" and "allerede invitert" in answers[1]
+    with app.app_context():
+        assert len(invitations.pending(service.get_by_slug("bedrift"))) == 1
