@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.billing import gateway
@@ -54,8 +55,16 @@ def ensure_for(owner: User | Organization) -> BillingCustomer:
         user_id=None if isinstance(owner, Organization) else owner.id,
         org_id=owner.id if isinstance(owner, Organization) else None,
     )
-    db.session.add(customer)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(customer)
+    except IntegrityError:
+        # A concurrent request (a double click) bound the same customer first; Stripe's
+        # idempotency key gave both the same customer id.
+        existing = for_org(owner) if isinstance(owner, Organization) else for_user(owner)
+        if existing is None:
+            raise
+        return existing
     return customer
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 from flask import g
 
+from portal.accounts.models import User
 from portal.billing import customers, entitlements, plans
-from portal.billing.models import CheckoutAttempt
+from portal.billing.models import BillingCustomer, CheckoutAttempt
 from portal.extensions import db
 from portal.orgs import service as orgs_service
 from tests.billing.helpers import make_event, post_event
@@ -237,3 +242,29 @@ def test_success_page_belongs_to_who_started_the_checkout(
     login(client, create_user())
     assert client.get(f"/billing/success?session_id={attempt.stripe_session_id}").status_code == 404
     assert client.get("/billing/success?session_id=cs_unknown").status_code == 404
+
+
+def test_two_first_checkouts_at_once_bind_one_customer(
+    committed_app, stripe_committed, create_user
+):
+    app = committed_app
+    user_id = create_user("dobbel@example.org").id
+    db.session.commit()
+    db.session.remove()
+    first_bound = threading.Event()
+
+    def bind(first: bool) -> str:
+        with app.test_request_context():
+            if not first:
+                first_bound.wait(timeout=10)
+            customer = customers.ensure_for(db.session.get(User, user_id))
+            if first:
+                first_bound.set()
+                time.sleep(0.5)  # the second looks for the customer before this commits
+            db.session.commit()
+            return customer.stripe_customer_id
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ids = list(pool.map(bind, (True, False)))
+    assert ids[0] == ids[1]
+    assert db.session.scalar(db.select(db.func.count()).select_from(BillingCustomer)) == 1
