@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 
 from portal.accounts.models import User
 from portal.accounts.service import AccountError
-from portal.billing import gateway, mirror
+from portal.billing import customers, gateway, mirror
 from portal.billing.errors import BillingError
 from portal.billing.models import ACCESS_STATUSES, ComplimentaryGrant, Plan, Subscription
 from portal.extensions import db
@@ -52,8 +52,11 @@ def change_seats(org: Organization, seats: int, actor: User, ip: str | None = No
         raise BillingError(_("Organisasjonen har ikke et aktivt abonnement."))
     if seats < 1:
         raise BillingError(_("Antall plasser må være minst 1."))
-    # Under the organisation's seat lock: an invitation or join that is taking a seat right
-    # now is counted (or waits for the new limit), so seats never drop below those in use.
+    # Locks in the order webhook processing takes them (the customer, then the organisation),
+    # so the two never deadlock. Under the organisation's seat lock an invitation or join that
+    # is taking a seat right now is counted (or waits for the new limit).
+    customers.by_stripe_id(row.stripe_customer_id, lock=True)
+    db.session.refresh(row)
     orgs_service.lock_seats(org)
     used = orgs_service.seats_used(org)
     if seats < used:

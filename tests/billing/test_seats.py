@@ -245,3 +245,44 @@ def test_seat_change_with_stripe_switched_off_is_a_message_not_a_500(
     assert "Stripe svarte ikke" in response.get_data(as_text=True)
     db.session.refresh(org)
     assert org.seat_limit == 3
+
+
+def test_a_seat_change_and_a_webhook_for_the_same_organisation_do_not_deadlock(
+    committed_app, stripe_committed, create_user
+):
+    app = committed_app
+    owner = create_user("sjef@setebedrift.no", verified=True)
+    org = orgs_service.create_organization(owner, "Sete AS", "sete", "f@setebedrift.no")
+    org.trial_ends_at = None
+    customer = customers.ensure_for(org)
+    plan = plans.get_by_code("org_seat_monthly")
+    stripe_committed.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
+    with system_scope():
+        reconcile()
+    db.session.commit()
+    owner_id, customer_id = owner.id, customer.stripe_customer_id
+    db.session.remove()
+    locked = threading.Event()
+
+    def webhook_processing() -> None:
+        # What mirror.apply does: the customer's lock, then the organisation's seat limit.
+        with app.test_request_context():
+            customers.by_stripe_id(customer_id, lock=True)
+            locked.set()
+            time.sleep(0.5)
+            with system_scope():
+                orgs_service.set_seat_limit(orgs_service.get_by_slug("sete"), 4, None)
+            db.session.commit()
+
+    def more_seats() -> None:
+        locked.wait(timeout=10)
+        with app.test_request_context():
+            sete = orgs_service.get_by_slug("sete")
+            billing_service.change_seats(sete, 6, db.session.get(User, owner_id))
+            db.session.commit()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(webhook_processing), pool.submit(more_seats)]
+        for future in futures:
+            future.result(timeout=30)  # a deadlock would raise here
+    assert orgs_service.get_by_slug("sete").seat_limit == 6
