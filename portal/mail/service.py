@@ -47,7 +47,9 @@ def compose(template: str, locale: str, **context: Any) -> tuple[str, str, str]:
         env = current_app.jinja_env
         text_template = env.get_template(f"mail/{template}.txt")
         module = text_template.make_module({**_globals(), **context})
-        subject = str(getattr(module, "subject", "")).strip()
+        # One line: a line break from a user-given value (an organisation's name) would make
+        # the Subject header unbuildable, and the mail would never leave.
+        subject = " ".join(str(getattr(module, "subject", "")).split())
         text = str(module).strip() + "\n"
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     return subject, text, html

@@ -184,3 +184,22 @@ def test_a_failed_attempt_keeps_none_of_the_handlers_writes(
     recorded = items()[0]
     assert recorded.attempts == 1 and "down" in (recorded.last_error or "")
     assert recorded.status == (PENDING if error is outbox.TransientError else FAILED)
+
+
+def test_a_line_break_in_a_name_cannot_break_the_subject(app: Flask) -> None:
+    with app.test_request_context():
+        subject, text, html = mail.compose(
+            "orgs_invitation",
+            "nb",
+            org_name="Acme\r\nBcc: evil@example.org",
+            inviter_name="Sara",
+            role="member",
+            link="http://veivalg.test/orgs/invitations/x",
+            expires_at=outbox.utcnow(),
+        )
+    assert "\n" not in subject and "\r" not in subject
+    message = mail.build_message(
+        {"to": "kari@example.org", "subject": subject, "text": text, "html": html}
+    )
+    assert message["Bcc"] is None
+    assert "Acme Bcc: evil@example.org" in message["Subject"]
