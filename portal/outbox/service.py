@@ -177,6 +177,14 @@ def run(item_id: int) -> str:
         db.session.commit()
         log.error("outbox item %s failed permanently: %s", item_id, exc)
         return FAILED
+    except Exception as exc:
+        # A handler bug or a database hiccup (a deadlock): recorded, and retried with back-off
+        # like a transient failure until the task gives up and marks it failed, instead of
+        # being re-run unrecorded by every sweep for ever.
+        item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        log.exception("outbox item %s failed unexpectedly", item_id)
+        raise TransientError(item.last_error) from exc
     item.status = DONE
     item.finished_at = utcnow()
     item.last_error = None

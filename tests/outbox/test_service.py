@@ -203,3 +203,20 @@ def test_a_line_break_in_a_name_cannot_break_the_subject(app: Flask) -> None:
     )
     assert message["Bcc"] is None
     assert "Acme Bcc: evil@example.org" in message["Subject"]
+
+
+def test_an_unexpected_handler_error_is_recorded_and_retried_like_a_transient_one(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "_buggy_handler", _write_then_fail(KeyError), raising=False)
+    item = OutboxItem(
+        handler="portal.outbox.service:_buggy_handler", payload={}, idempotency_key="buggy"
+    )
+    db.session.add(item)
+    db.session.flush()
+    with pytest.raises(outbox.TransientError):
+        outbox.run(item.id)
+    db.session.expire_all()
+    [recorded] = items()
+    assert recorded.status == PENDING and recorded.attempts == 1
+    assert "KeyError" in (recorded.last_error or "")
