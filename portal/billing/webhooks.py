@@ -94,7 +94,13 @@ def _dispatch(event_type: str, obj: dict[str, Any]) -> str:
         if not subscription_id:
             return "no subscription"
         row = mirror.sync(subscription_id)
-        if row is not None and event_type == "invoice.payment_failed":
+        # Only while Stripe still says the payment is owed: a failure event that arrives after
+        # the retry succeeded (out of order, or late) must not ask for a new card.
+        if (
+            row is not None
+            and event_type == "invoice.payment_failed"
+            and row.status not in ("active", "trialing")
+        ):
             notify.payment_failed(row, obj["id"])
         return "synced" if row is not None else "not ours"
     return "ignored"

@@ -299,3 +299,21 @@ def test_an_organisation_is_not_deleted_while_stripe_cannot_cancel(
         db.session.expire_all()
         assert db.session.get(type(org), org.id).deleted_at is None
     assert stripe_on.subscription(sub["id"])["status"] != "canceled"
+
+
+def test_a_payment_failure_that_stripe_has_since_recovered_sends_no_mail(
+    app, client, create_user, stripe_on
+):
+    user = create_user()
+    sub = _subscribe(stripe_on, user)
+    post_event(client, make_event("customer.subscription.created", sub))
+    # The retry already succeeded: Stripe says active when the failure event is processed.
+    post_event(
+        client, make_event("invoice.payment_failed", {"id": "in_late", "subscription": sub["id"]})
+    )
+    assert _mails("billing-payment-failed") == []
+    stripe_on.set_status(sub["id"], "past_due")
+    post_event(
+        client, make_event("invoice.payment_failed", {"id": "in_owed", "subscription": sub["id"]})
+    )
+    assert len(_mails("billing-payment-failed")) == 1
