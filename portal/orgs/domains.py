@@ -38,6 +38,7 @@ def add_domain(org: Organization, actor: User, value: str, ip: str | None = None
                 domain=email_domain(actor.email),
             )
         )
+    service.lock_seats(org)  # the organisation's lock: a double submit adds the domain once
     if any(existing.domain == domain for existing in domains(org)):
         raise OrgError(_("%(domain)s er allerede lagt til.", domain=domain))
     row = OrgDomain(org_id=org.id, domain=domain, added_by_id=actor.id)

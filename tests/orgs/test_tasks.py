@@ -256,3 +256,34 @@ def test_two_admins_inviting_the_same_address_at_once_make_one_invitation(
     assert answers[0] == "invited" and "allerede invitert" in answers[1]
     with app.app_context():
         assert len(invitations.pending(service.get_by_slug("bedrift"))) == 1
+
+
+def test_a_domain_added_twice_at_once_is_added_once_with_a_clear_answer(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        db.session.commit()
+        owner_id = owner.id
+    first_added = threading.Event()
+
+    def add(first: bool) -> str:
+        with app.test_request_context():
+            if not first:
+                first_added.wait(timeout=10)
+            bedrift = service.get_by_slug("bedrift")
+            try:
+                domains.add_domain(bedrift, db.session.get(User, owner_id), "bedrift.no")
+            except OrgError as exc:
+                db.session.rollback()
+                return str(exc)
+            first_added.set()
+            time.sleep(0.5)  # the second reads the domains before this commits
+            db.session.commit()
+            return "added"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(add, (True, False)))
+    assert answers[0] == "added" and "allerede lagt til" in answers[1]
