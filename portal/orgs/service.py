@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -186,8 +186,12 @@ def create_organization(
         seat_limit=DEFAULT_SEAT_LIMIT,
         trial_ends_at=utcnow() + timedelta(days=current_app.config["ORG_TRIAL_DAYS"]),
     )
-    db.session.add(org)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(org)
+    except IntegrityError:
+        # The same address taken by a concurrent request (a double submit) since the check.
+        raise OrgError(_("Adressenavnet «%(slug)s» er allerede i bruk.", slug=slug)) from None
     _scope(org)
     db.session.add(Membership(org_id=org.id, user_id=creator.id, role="owner"))
     db.session.flush()

@@ -287,3 +287,38 @@ def test_a_domain_added_twice_at_once_is_added_once_with_a_clear_answer(
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = list(pool.map(add, (True, False)))
     assert answers[0] == "added" and "allerede lagt til" in answers[1]
+
+
+def test_one_address_taken_twice_at_once_makes_one_organisation_and_a_clear_answer(
+    committed_app: Flask,
+) -> None:
+    app = committed_app
+    with app.app_context():
+        ids = [
+            accounts_service.create_user(f"{n}@bedrift.no", n, PASSWORD, verified=True).id
+            for n in ("sara", "per")
+        ]
+        db.session.commit()
+    first_created = threading.Event()
+
+    def create(user_id: int) -> str:
+        first = user_id == ids[0]
+        with app.test_request_context():
+            if not first:
+                first_created.wait(timeout=10)
+            try:
+                service.create_organization(
+                    db.session.get(User, user_id), "Bedrift AS", "bedrift", "f@bedrift.no"
+                )
+            except OrgError as exc:
+                db.session.rollback()
+                return str(exc)
+            if first:
+                first_created.set()
+                time.sleep(0.5)  # the second checks the address before this commits
+            db.session.commit()
+            return "created"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(create, ids))
+    assert answers[0] == "created" and "allerede i bruk" in answers[1]
