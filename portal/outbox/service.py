@@ -6,11 +6,11 @@ import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,20 +105,46 @@ def reset_broker_state() -> None:
     _broker_down_until = 0.0
 
 
-def redispatch_pending(older_than: timedelta | None = None, limit: int = 500) -> int:
-    """Hand over again every pending item older than the given age; returns how many were sent."""
+# After this many failed attempts (back-off up to an hour: about two days) an item is failed.
+MAX_ATTEMPTS = 60
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long an item waits after its last hand-over before it is handed over again."""
+    return timedelta(seconds=min(3600, 15 * 2 ** max(1, attempts)))
+
+
+def redispatch_pending(
+    older_than: timedelta | None = None, limit: int = 500, now: datetime | None = None
+) -> int:
+    """Hand over again every pending item older than the given age whose back-off has passed.
+
+    This is the only retry mechanism: a failed attempt leaves the item pending with its
+    error, and the beat sweep hands it over again after backoff(attempts); nothing is
+    dropped however long SMTP, Stripe or a worker is away. Returns how many were sent.
+    """
     if older_than is None:
         older_than = timedelta(seconds=current_app.config["OUTBOX_REDISPATCH_AFTER"])
-    cutoff = utcnow() - older_than
-    ids = db.session.scalars(
-        select(OutboxItem.id)
-        .where(OutboxItem.status == PENDING, OutboxItem.created_at <= cutoff)
+    now = now or utcnow()
+    candidates = db.session.execute(
+        select(OutboxItem.id, OutboxItem.attempts, OutboxItem.dispatched_at)
+        .where(OutboxItem.status == PENDING, OutboxItem.created_at <= now - older_than)
         .order_by(OutboxItem.id)
         .limit(limit)
     ).all()
-    db.session.rollback()
+    due = [
+        item_id
+        for item_id, attempts, last in candidates
+        if last is None or last + backoff(attempts) <= now
+    ]
+    if due:
+        # Remember the hand-over, so a long worker outage does not pile up copies.
+        db.session.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(due)).values(dispatched_at=now)
+        )
+    db.session.commit()
     reset_broker_state()
-    return dispatch(ids)
+    return dispatch(due)
 
 
 def prune_finished(older_than: timedelta | None = None) -> int:
@@ -147,8 +173,10 @@ def _resolve(handler: str) -> Callable[[dict[str, Any]], None]:
 def run(item_id: int) -> str:
     """Run one item at most once: lock it, skip it if done, run its handler, record the outcome.
 
-    Returns the item's status afterwards. TransientError propagates so the task retries;
-    the lock (SKIP LOCKED on PostgreSQL) keeps two workers from running the same item at once.
+    Returns the item's status afterwards. A transient failure (or an unexpected error) leaves
+    the item pending with its error for the beat sweep to hand over after its back-off, and
+    fails it after MAX_ATTEMPTS; the lock (SKIP LOCKED on PostgreSQL) keeps two workers from
+    running the same item at once.
     """
     item = db.session.scalar(
         select(OutboxItem).where(OutboxItem.id == item_id).with_for_update(skip_locked=True)
@@ -160,16 +188,14 @@ def run(item_id: int) -> str:
         db.session.rollback()
         return item.status
     item.attempts += 1
-    item.dispatched_at = item.dispatched_at or utcnow()
+    item.dispatched_at = utcnow()
     try:
         # A failed attempt takes the handler's own writes with it (a SAVEPOINT), while the
         # item's lock and its attempt count stay: a retry starts from a clean slate.
         with db.session.begin_nested():
             _resolve(item.handler)(item.payload)
     except TransientError as exc:
-        item.last_error = str(exc)[:2000]
-        db.session.commit()
-        raise
+        return _attempt_failed(item, str(exc))
     except PermanentError as exc:
         item.status = FAILED
         item.last_error = str(exc)[:2000]
@@ -179,12 +205,9 @@ def run(item_id: int) -> str:
         return FAILED
     except Exception as exc:
         # A handler bug or a database hiccup (a deadlock): recorded, and retried with back-off
-        # like a transient failure until the task gives up and marks it failed, instead of
-        # being re-run unrecorded by every sweep for ever.
-        item.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        db.session.commit()
+        # like a transient failure, instead of being re-run unrecorded by every sweep.
         log.exception("outbox item %s failed unexpectedly", item_id)
-        raise TransientError(item.last_error) from exc
+        return _attempt_failed(item, f"{type(exc).__name__}: {exc}")
     item.status = DONE
     item.finished_at = utcnow()
     item.last_error = None
@@ -192,11 +215,11 @@ def run(item_id: int) -> str:
     return DONE
 
 
-def mark_failed_after_retries(item_id: int, error: str) -> None:
-    """Record that an item ran out of retries; it stays visible for operators."""
-    item = db.session.get(OutboxItem, item_id)
-    if item is not None and item.status == PENDING:
+def _attempt_failed(item: OutboxItem, error: str) -> str:
+    item.last_error = error[:2000]
+    if item.attempts >= MAX_ATTEMPTS:
         item.status = FAILED
-        item.last_error = error[:2000]
         item.finished_at = utcnow()
-        db.session.commit()
+        log.error("outbox item %s failed after %s attempts: %s", item.id, item.attempts, error)
+    db.session.commit()
+    return item.status
