@@ -55,6 +55,10 @@ def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
     """
     if user is None or not user.is_authenticated:
         return False
+    if user.id is None:
+        # An unsaved stand-in (a preview): "user_id = NULL" look-ups would match rows that
+        # belong to organisations, not to anyone.
+        return bool(user.is_staff)
     cache = g.setdefault("_paid_access", {})
     if user.id not in cache:
         cache[user.id] = _compute_paid_access(user)

@@ -8,6 +8,7 @@ import pytest
 from flask import g
 from flask_login import AnonymousUserMixin
 
+from portal.accounts.models import User
 from portal.billing import customers, entitlements, grants, plans
 from portal.billing.models import Subscription
 from portal.extensions import db
@@ -169,3 +170,10 @@ def test_the_past_due_banner_follows_the_member_to_ordinary_pages(
     login(client, user)
     assert "billing-banner" in client.get("/").get_data(as_text=True)
     assert "billing-banner" not in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_an_unsaved_user_never_borrows_an_organisations_grant(app, create_org) -> None:
+    grants.grant_to_org(create_org(), "Pilot", None, None)
+    stand_in = User(email="preview@example.org", name="Forhåndsvisning", locale="nb")
+    assert stand_in.id is None
+    assert not entitlements.has_paid_access(stand_in)
