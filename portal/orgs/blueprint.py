@@ -87,13 +87,6 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorator
 
 
-@bp.before_app_request
-def scope_to_user() -> None:
-    # The logged-in user may always read their own memberships (header switcher).
-    if request.endpoint != "static" and current_user.is_authenticated:
-        scoping.use_user(current_user)
-
-
 @bp.app_context_processor
 def org_switcher_context() -> dict[str, Any]:
     def org_switcher() -> dict[str, Any]:
