@@ -24,7 +24,7 @@ from portal.content.models import (
     ContentAudit,
     Tag,
 )
-from portal.content.pagecache import pages
+from portal.content.pagecache import content_changed, pages
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -70,7 +70,7 @@ _CONTENT_CHANGED = "content.changed"
 
 def _clear_pages_if_changed(session: Session) -> None:
     if session.info.pop(_CONTENT_CHANGED, False):
-        pages.clear()
+        content_changed(current_app.config.get("REDIS_URL"))
 
 
 def audit(

@@ -4,7 +4,8 @@ Only requests that carry no cookie at all are served from it or stored in it: an
 (or with a remember cookie, a language choice or a flash message) always gets a fresh page,
 so a cached page can never carry gated text or anyone's own data. Pages are keyed by path,
 query string and language, live CONTENT_CACHE_SECONDS (0 switches the cache off), and this
-process forgets them all whenever content is written (other workers within the lifetime).
+process forgets them all whenever content is written; with Redis, every other process does
+too within a second (SharedVersion), else within the lifetime.
 
 The reader views mark a response as storable (`anonymous_cache`); the WSGI middleware
 (`CachedPages`, installed by create_app) stores it with its final headers and answers later
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
+import redis
 from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
 
@@ -84,6 +86,61 @@ class PageCache:
 
 pages = PageCache()
 
+VERSION_KEY = "veivalg:content-version"
+VERSION_CHECK_SECONDS = 1.0
+
+
+class SharedVersion:
+    """One Redis counter that every process bumps after a content write and reads at most
+    once a second, so a change empties every worker's cache within a second (with Redis;
+    without it, or while it is down, pages live at most CONTENT_CACHE_SECONDS)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[str, redis.Redis] = {}
+        self._seen: bytes | None = None
+        self._checked = 0.0
+
+    def _client(self, url: str) -> redis.Redis:
+        client = self._clients.get(url)
+        if client is None:
+            client = redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
+            self._clients[url] = client
+        return client
+
+    def bump(self, url: str | None) -> None:
+        if not url:
+            return
+        try:
+            self._client(url).incr(VERSION_KEY)
+        except redis.RedisError as exc:
+            log.warning("content version not shared (Redis): %s", exc)
+
+    def check(self, url: str | None) -> None:
+        if not url:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked < VERSION_CHECK_SECONDS:
+                return
+            self._checked = now
+        try:
+            current = self._client(url).get(VERSION_KEY)
+        except redis.RedisError:
+            return
+        if current != self._seen:
+            pages.clear()
+            self._seen = current
+
+
+shared_version = SharedVersion()
+
+
+def content_changed(redis_url: str | None) -> None:
+    """After a committed content write: drop this process's pages and tell the others."""
+    pages.clear()
+    shared_version.bump(redis_url)
+
 
 def _key(environ: dict[str, Any]) -> tuple[str, ...]:
     return (
@@ -112,6 +169,7 @@ class CachedPages:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not self._eligible(environ):
             return self.wsgi_app(environ, start_response)
+        shared_version.check(self.config.get("REDIS_URL"))
         key = _key(environ)
         hit = pages.get(key)
         if hit is not None:
