@@ -92,6 +92,13 @@ class ConfirmForm(FlaskForm):
     """The POST button behind every mailed link (mail scanners only GET)."""
 
 
+class VerifyForm(FlaskForm):
+    """Confirming an address also asks for the password chosen at sign-up, so nobody can get
+    an account they did not create verified by its address's owner (pre-registration)."""
+
+    password = PasswordField(_l("Passordet du valgte"))
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("Nytt passord"), validators=[_new_password])
     confirm = PasswordField(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -16,8 +17,10 @@ from portal.accounts.forms import (
     LoginForm,
     ResetPasswordForm,
     SignupForm,
+    VerifyForm,
 )
 from portal.accounts.login_state import start_session
+from portal.accounts.models import User
 from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import check_mail, token_failed
 from portal.accounts.tokens import TokenError
@@ -135,25 +138,37 @@ def login_link(token: str) -> ResponseReturnValue:
 @bp.route("/verify/<token>", methods=["GET", "POST"])
 @guarded
 def verify(token: str) -> ResponseReturnValue:
-    form = ConfirmForm()
+    form = VerifyForm()
     try:
+        user = links.check(token, tokens.VERIFY)
         if not form.validate_on_submit():
-            user = links.check(token, tokens.VERIFY)
-            return render_template(
-                "accounts/confirm_link.html", form=form, kind="verify", user=user
-            )
+            return _verify_page(form, user, 200)
+        if user.password_hash and not service.check_password(user, form.password.data or ""):
+            form.password.errors = [
+                _(
+                    "Skriv passordet du valgte da du ble medlem. Har du ikke opprettet kontoen, "
+                    "kan du se bort fra e-posten."
+                )
+            ]
+            return _verify_page(form, user, 422)
         user, next_path = links.verify_email(token)
     except TokenError as exc:
         return token_failed(exc, tokens.VERIFY)
     if next_path and is_safe_path(next_path):
-        # Signed up from a page (the paywall box): the link proves the address, so log the
-        # new member in and take them back there, as a one-time login link would.
+        # Signed up from a page (the paywall box): the link and the password prove it is the
+        # new member, so log them in and take them back there.
         service.record_login(user)
         db.session.commit()
         start_session(user, remember=False)
         return redirect(next_path, code=303)
     db.session.commit()
     return render_template("accounts/verified.html")
+
+
+def _verify_page(form: VerifyForm, user: User, status: int) -> ResponseReturnValue:
+    return render_template(
+        "accounts/confirm_link.html", form=form, kind="verify", user=user
+    ), status
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -173,7 +173,7 @@ def test_reset_link_expires(client: FlaskClient, app: Flask, create_user, csrf_t
 def test_verification_link_is_single_use(client: FlaskClient, create_user, csrf_token) -> None:
     user = create_user(verified=False)
     path = f"/verify/{tokens.issue(user, tokens.VERIFY)}"
-    assert post_form(client, path, {}, csrf_token).status_code == 200
+    assert post_form(client, path, {"password": PASSWORD}, csrf_token).status_code == 200
     assert reload(user).is_verified
     assert client.get(path).status_code == 400
 

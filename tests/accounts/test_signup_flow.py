@@ -37,7 +37,11 @@ def test_signup_verify_login_logout_and_old_cookie_is_refused(
     page = mail_client.get(path)
     assert page.status_code == 200 and "Bekreft adressen" in page.get_data(as_text=True)
     assert not service.find_by_email(email).is_verified
-    confirm = post_form(mail_client, path, {}, csrf_token)
+    # Someone who did not create the account (does not know its password) cannot verify it.
+    wrong = post_form(mail_client, path, {"password": "not the password at all"}, csrf_token)
+    assert wrong.status_code == 422
+    assert not reload(service.find_by_email(email)).is_verified
+    confirm = post_form(mail_client, path, {"password": PASSWORD}, csrf_token)
     assert confirm.status_code == 200
     assert reload(service.find_by_email(email)).is_verified
 
@@ -197,7 +201,7 @@ def test_signing_up_from_a_page_comes_back_to_it_logged_in(
         form_page=signup,
     )
     path = link_in(smtp_sink.wait_for_mail(email)[0])
-    confirm = post_form(mail_client, path, {}, csrf_token)
+    confirm = post_form(mail_client, path, {"password": PASSWORD}, csrf_token)
     if lands_on is None:
         # A foreign target is never followed: the ordinary "verified" page, not logged in.
         assert confirm.status_code == 200

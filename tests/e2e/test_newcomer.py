@@ -17,6 +17,7 @@ def test_sign_up_verify_log_in_log_out_and_reset_in_norwegian(
 
     verify = mail_folder.wait_for_link(email, "/verify/")
     page.goto(verify)
+    page.get_by_label("Passordet du valgte").fill("en lang og god passfrase")
     page.get_by_role("button", name="Bekreft adressen").click()
 
     page.goto("/login")

@@ -34,6 +34,7 @@ def test_public_article_then_paywall_then_sign_up_and_read_in_full(
 
     link = mail_folder.wait_for_link(email, "/verify/")
     page.goto(link)
+    page.get_by_label("Passordet du valgte").fill("en lang og god passfrase")
     page.get_by_role("button", name="Bekreft adressen").click()
 
     assert page.url.endswith("/articles/beskriv-dagens-situasjon")
