@@ -50,6 +50,7 @@ def settings() -> tuple[str, int] | Response:
             service.update_settings(
                 org, g.membership.user, form.name.data or "", form.billing_email.data or "",
                 form.org_number.data, ip=client_ip(),
+                may_change_billing=g.membership.has_role("owner"),
             )  # fmt: skip
         except OrgError as exc:
             db.session.rollback()

@@ -210,8 +210,13 @@ def update_settings(
     billing_email: str,
     org_number: str | None,
     ip: str | None = None,
+    *,
+    may_change_billing: bool = True,
 ) -> None:
-    """Change the organisation's name, billing e-mail and organisation number."""
+    """Change the organisation's name, billing e-mail and organisation number.
+
+    The billing e-mail belongs to billing, which only owners manage (DESIGN.md's role
+    table): for anyone else it is left as it is."""
     _scope(org)
     name = name.strip()
     if not name:
@@ -219,7 +224,8 @@ def update_settings(
     number = clean_org_number(org_number)
     before = _settings_snapshot(org)
     org.name = name
-    org.billing_email = billing_email.strip().lower()
+    if may_change_billing:
+        org.billing_email = billing_email.strip().lower()
     org.org_number = number
     after = _settings_snapshot(org)
     if after != before:

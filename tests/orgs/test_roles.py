@@ -125,3 +125,20 @@ def test_an_organisation_can_send_only_so_many_invitations(
         assert len(invitations.pending(acme.org)) == 2
     finally:
         app.config["ORG_INVITE_RATE_LIMIT"] = "50 per hour"
+
+
+def test_only_owners_change_the_billing_email(client, login, csrf_token, acme: Tenant) -> None:
+    current = acme.org.billing_email
+    login(client, acme.admin)
+    page = client.get("/orgs/acme/settings").get_data(as_text=True)
+    assert "readonly" in page
+    token = csrf_token(client, "/orgs/acme/settings")
+    client.post("/orgs/acme/settings", data={"csrf_token": token, "name": "Acme Admin AS",
+                                             "billing_email": "kapret@example.org"})  # fmt: skip
+    db.session.expire_all()
+    assert acme.org.name == "Acme Admin AS" and acme.org.billing_email == current
+    login(client, acme.owner)
+    client.post("/orgs/acme/settings", data={"csrf_token": token, "name": "Acme AS",
+                                             "billing_email": "faktura@acme.example.org"})  # fmt: skip
+    db.session.expire_all()
+    assert acme.org.billing_email == "faktura@acme.example.org"
