@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from portal.accounts.models import User
@@ -284,6 +284,19 @@ def add_member(
         raise OrgError(_("%(email)s er allerede medlem.", email=user.email))
     membership = Membership(org_id=org.id, user_id=user.id, role=role)
     db.session.add(membership)
+    # A pending invitation to the new member's address is used up by this membership (e.g.
+    # they joined by domain instead), so it no longer holds a second seat.
+    now = utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.org_id == org.id,
+            func.lower(Invitation.email) == user.email.lower(),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+    )
     db.session.flush()
     audit.record(org, actor, action, user.email, None, {"role": role}, ip)
     return membership

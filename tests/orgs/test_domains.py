@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.orgs import domains, service
+from portal.orgs import domains, invitations, service
 from portal.orgs.service import OrgError
 from tests.orgs.conftest import Tenant
 
@@ -81,3 +81,15 @@ def test_no_offer_when_unverified_at_another_domain_or_seats_are_full(
     assert service.membership_for(acme.org, kari) is None
     login(client, outsider)
     assert client.post("/orgs/join/acme", data={"csrf_token": token}).status_code in (400, 404)
+
+
+def test_joining_by_domain_uses_up_a_pending_invitation_so_it_holds_no_second_seat(
+    acme: Tenant, create_user
+) -> None:
+    domains.add_domain(acme.org, acme.owner, "acme.test")
+    invitations.invite(acme.org, acme.owner, "Per@acme.test", "member")
+    before = service.seats_used(acme.org)
+    per = create_user("per@acme.test")
+    domains.join(acme.org, per)
+    assert service.pending_invitations_count(acme.org) == 0
+    assert service.seats_used(acme.org) == before  # the invitation's seat became his membership
