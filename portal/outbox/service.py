@@ -129,7 +129,8 @@ def redispatch_pending(
     candidates = db.session.execute(
         select(OutboxItem.id, OutboxItem.attempts, OutboxItem.dispatched_at)
         .where(OutboxItem.status == PENDING, OutboxItem.created_at <= now - older_than)
-        .order_by(OutboxItem.id)
+        # Longest-waiting first, so items still in back-off never starve the ones that are due.
+        .order_by(OutboxItem.dispatched_at.asc().nulls_first(), OutboxItem.id)
         .limit(limit)
     ).all()
     due = [

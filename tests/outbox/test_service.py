@@ -241,3 +241,34 @@ def test_a_long_outage_loses_nothing_and_only_max_attempts_fail_an_item(
     assert items()[0].attempts == outbox.MAX_ATTEMPTS
     total = sum((outbox.backoff(n) for n in range(1, outbox.MAX_ATTEMPTS)), timedelta())
     assert total > timedelta(days=2)
+
+
+def test_items_in_back_off_do_not_starve_the_ones_that_are_due(app: Flask) -> None:
+    now = outbox.utcnow()
+    payload = {"to": "x@example.org", "subject": "s", "text": "t", "html": "<p>t</p>"}
+    for n in range(3):  # just tried, still waiting
+        db.session.add(
+            OutboxItem(
+                handler=mail.HANDLER,
+                payload=payload,
+                attempts=3,
+                idempotency_key=f"waiting-{n}",
+                dispatched_at=now,
+                created_at=now - timedelta(hours=1),
+            )
+        )
+    db.session.add(
+        OutboxItem(
+            handler=mail.HANDLER,
+            payload=payload,
+            attempts=1,
+            idempotency_key="due",
+            created_at=now - timedelta(hours=1),
+            dispatched_at=now - timedelta(minutes=10),
+        )
+    )
+    db.session.flush()
+    assert outbox.redispatch_pending(older_than=timedelta(0), limit=2, now=now) == 1
+    db.session.expire_all()
+    statuses = {i.idempotency_key: i.status for i in items()}
+    assert statuses["due"] == DONE and statuses["waiting-0"] == PENDING
