@@ -23,10 +23,10 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 DATA_EXPORTERS: list[str] = [
-    "portal.orgs.service:export_user_data",
+    "portal.orgs.account_hooks:export_user_data",
     "portal.billing.service:export_user_data",
 ]
-DELETION_BLOCKERS: list[str] = ["portal.orgs.service:account_deletion_blocker"]
+DELETION_BLOCKERS: list[str] = ["portal.orgs.account_hooks:account_deletion_blocker"]
 DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_user_subscription"]
 
 

@@ -374,34 +374,3 @@ def transfer_ownership(
 
 
 # --- accounts ---------------------------------------------------------------------------
-
-
-def account_deletion_blocker(user: User) -> str | None:
-    """The reason a user may not delete their account yet: they are the last owner of an
-    organisation (transfer the ownership or delete the organisation first)."""
-    for membership in memberships_for_user(user):
-        if membership.role != "owner":
-            continue
-        with scoping.org_scope(membership.org):
-            if _owner_count(membership.org) <= 1:
-                return _(
-                    "Du er eneste eier av %(name)s. Overfør eierskapet eller slett "
-                    "organisasjonen før du sletter kontoen.",
-                    name=membership.org.name,
-                )
-    return None
-
-
-def export_user_data(user: User) -> dict[str, Any]:
-    """The user's organisation memberships, for their data export (GDPR)."""
-    return {
-        "memberships": [
-            {
-                "organisation": m.org.name,
-                "slug": m.org.slug,
-                "role": m.role,
-                "since": m.created_at.isoformat(),
-            }
-            for m in memberships_for_user(user)
-        ]
-    }

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from portal.accounts import demo as accounts_demo
 from portal.extensions import db
-from portal.orgs import audit, deletion, demo, scoping, service
+from portal.orgs import account_hooks, audit, deletion, demo, scoping, service
 from portal.orgs.models import Membership, Organization
 from portal.orgs.service import OrgError
 from portal.orgs.tasks import purge_deleted
@@ -101,12 +101,12 @@ def test_transfer_ownership_then_the_old_owner_may_leave(app, acme: Tenant) -> N
 
 def test_account_deletion_is_blocked_for_the_last_owner_only(app, acme: Tenant) -> None:
     with app.test_request_context():
-        assert "Acme AS" in service.account_deletion_blocker(acme.owner)
-        assert service.account_deletion_blocker(acme.admin) is None
+        assert "Acme AS" in account_hooks.account_deletion_blocker(acme.owner)
+        assert account_hooks.account_deletion_blocker(acme.admin) is None
         admin = service.membership_for(acme.org, acme.admin)
         owner = service.membership_for(acme.org, acme.owner)
         service.change_role(acme.org, owner, admin, "owner", None)
-        assert service.account_deletion_blocker(acme.owner) is None
+        assert account_hooks.account_deletion_blocker(acme.owner) is None
 
 
 def test_seat_limit_changes_are_audited(app, acme: Tenant, create_user) -> None:

@@ -1,0 +1,42 @@
+"""What organisations contribute to a member's own account: the data download and the rule
+that the last owner cannot delete their account (registered in portal/accounts/deletion.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.accounts.models import User
+from portal.orgs import scoping, service
+
+
+def account_deletion_blocker(user: User) -> str | None:
+    """The reason a user may not delete their account yet: they are the last owner of an
+    organisation (transfer the ownership or delete the organisation first)."""
+    for membership in service.memberships_for_user(user):
+        if membership.role != "owner":
+            continue
+        with scoping.org_scope(membership.org):
+            if len(service.owners(membership.org)) <= 1:
+                return _(
+                    "Du er eneste eier av %(name)s. Overfør eierskapet eller slett "
+                    "organisasjonen før du sletter kontoen.",
+                    name=membership.org.name,
+                )
+    return None
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """The user's organisation memberships, for their data export (GDPR)."""
+    return {
+        "memberships": [
+            {
+                "organisation": m.org.name,
+                "slug": m.org.slug,
+                "role": m.role,
+                "since": m.created_at.isoformat(),
+            }
+            for m in service.memberships_for_user(user)
+        ]
+    }
