@@ -19,6 +19,7 @@ from portal.orgs.models import OrgAuditEntry
 from portal.orgs.scoping import system_scope
 from portal.orgs.service import OrgError
 from tests.billing.helpers import make_event, post_event
+from tests.support.concurrency import race
 
 
 def _org_subscribed(stripe_on, client, org, quantity):
@@ -132,49 +133,38 @@ def test_owners_find_the_add_seats_action_beside_the_seat_count(
     assert manage not in client.get(f"/orgs/{org.slug}/members").get_data(as_text=True)
 
 
-def test_fewer_seats_while_an_invitation_takes_one_never_leaves_more_in_use_than_paid_for(
-    committed_app, stripe_committed, create_user
-):
-    app = committed_app
+def _sete_with_three_paid_seats(create_user, stripe_side) -> int:
+    """Committed: "sete" with an owner, one colleague and a subscription of 3 seats."""
     owner = create_user("sjef@setebedrift.no", verified=True)
     org = orgs_service.create_organization(owner, "Sete AS", "sete", "f@setebedrift.no")
     org.trial_ends_at = None
     orgs_service.add_member(org, create_user("kollega@setebedrift.no"), "member", None, "t", None)
     customer = customers.ensure_for(org)
     plan = plans.get_by_code("org_seat_monthly")
-    stripe_committed.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
+    stripe_side.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
     with system_scope():
         reconcile()
     db.session.commit()
     owner_id = owner.id
     db.session.remove()
-    invited = threading.Event()
+    return owner_id
+
+
+def test_fewer_seats_while_an_invitation_takes_one_never_leaves_more_in_use_than_paid_for(
+    committed_app, stripe_committed, create_user
+):
+    owner_id = _sete_with_three_paid_seats(create_user, stripe_committed)
 
     def invite() -> None:
-        with app.test_request_context():
-            sete = orgs_service.get_by_slug("sete")
-            invitations.invite(sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member")
-            invited.set()
-            time.sleep(0.5)  # the seat change reads the seats in use before this commits
-            db.session.commit()
+        sete = orgs_service.get_by_slug("sete")
+        invitations.invite(sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member")
 
-    def fewer_seats() -> str:
-        invited.wait(timeout=10)
-        with app.test_request_context():
-            sete = orgs_service.get_by_slug("sete")
-            try:
-                billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
-            except BillingError as exc:
-                db.session.rollback()
-                return str(exc)
-            db.session.commit()
-            return "changed"
+    def fewer_seats() -> None:
+        sete = orgs_service.get_by_slug("sete")
+        billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        inviting = pool.submit(invite)
-        answer = pool.submit(fewer_seats).result(timeout=30)
-        inviting.result(timeout=30)
-    assert "lavere enn 3" in answer
+    answers = race(committed_app, invite, fewer_seats, (BillingError,))
+    assert answers[0] == "ok" and "lavere enn 3" in answers[1]
     sete = orgs_service.get_by_slug("sete")
     assert sete.seat_limit == 3 and orgs_service.seats_used(sete) == 3
 
@@ -182,49 +172,18 @@ def test_fewer_seats_while_an_invitation_takes_one_never_leaves_more_in_use_than
 def test_an_invitation_waiting_for_a_seat_change_counts_the_new_seat_limit(
     committed_app, stripe_committed, create_user
 ):
-    app = committed_app
-    owner = create_user("sjef@setebedrift.no", verified=True)
-    org = orgs_service.create_organization(owner, "Sete AS", "sete", "f@setebedrift.no")
-    org.trial_ends_at = None
-    orgs_service.add_member(org, create_user("kollega@setebedrift.no"), "member", None, "t", None)
-    customer = customers.ensure_for(org)
-    plan = plans.get_by_code("org_seat_monthly")
-    stripe_committed.subscribe(customer.stripe_customer_id, plan.stripe_price_id, 3)
-    with system_scope():
-        reconcile()
-    db.session.commit()
-    owner_id = owner.id
-    db.session.remove()
-    changed = threading.Event()
+    owner_id = _sete_with_three_paid_seats(create_user, stripe_committed)
 
     def fewer_seats() -> None:
-        with app.test_request_context():
-            sete = orgs_service.get_by_slug("sete")
-            billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
-            changed.set()
-            time.sleep(0.5)  # the invitation has read the old seat limit before this commits
-            db.session.commit()
+        sete = orgs_service.get_by_slug("sete")
+        billing_service.change_seats(sete, 2, db.session.get(User, owner_id))
 
-    def invite() -> str:
-        with app.test_request_context():
-            sete = orgs_service.get_by_slug("sete")
-            assert sete.seat_limit == 3
-            changed.wait(timeout=10)
-            try:
-                invitations.invite(
-                    sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member"
-                )
-            except OrgError as exc:
-                db.session.rollback()
-                return str(exc)
-            db.session.commit()
-            return "invited"
+    def invite() -> None:
+        sete = orgs_service.get_by_slug("sete")
+        invitations.invite(sete, db.session.get(User, owner_id), "ny@setebedrift.no", "member")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        changing = pool.submit(fewer_seats)
-        answer = pool.submit(invite).result(timeout=30)
-        changing.result(timeout=30)
-    assert "Alle 2 plassene er i bruk" in answer
+    answers = race(committed_app, fewer_seats, invite, (OrgError,))
+    assert answers[0] == "ok" and "Alle 2 plassene er i bruk" in answers[1]
     sete = orgs_service.get_by_slug("sete")
     assert sete.seat_limit == 2 and orgs_service.seats_used(sete) == 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from portal.orgs.models import Invitation, Organization
 from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD
+from tests.support.concurrency import race
 from tests.support.services import RedisServer, SmtpSink, body_text, wait_for
 
 
@@ -75,9 +77,7 @@ def run_invitation_and_purge(
 def test_concurrent_domain_joins_never_take_more_seats_than_there_are(committed_app: Flask) -> None:
     app = committed_app
     with app.app_context():
-        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
-        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
-        service.set_seat_limit(org, 3, None)
+        owner, org = _bedrift(seats=3)
         domains.add_domain(org, owner, "bedrift.no")
         people = [
             accounts_service.create_user(f"ansatt{i}@bedrift.no", "Ansatt", None, verified=True).id
@@ -142,38 +142,36 @@ def test_two_owners_acting_at_once_never_leave_the_organisation_without_an_owner
         assert len(service.owners(service.get_by_slug("bedrift"))) == 1
 
 
+def _bedrift(seats: int | None = None) -> tuple[User, Organization]:
+    """An owner and their organisation "bedrift", committed (for tests with threads)."""
+    owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+    org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+    if seats is not None:
+        service.set_seat_limit(org, seats, None)
+    return owner, org
+
+
+def _owner(owner_id: int) -> User:
+    return db.session.get(User, owner_id)
+
+
 def test_an_invitation_accepted_twice_at_once_makes_one_member_and_a_clear_answer(
     committed_app: Flask,
 ) -> None:
     app = committed_app
     with app.app_context():
-        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
+        owner, org = _bedrift()
         kari = accounts_service.create_user("kari@bedrift.no", "Kari", PASSWORD, verified=True)
-        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
         invitation = invitations.invite(org, owner, "kari@bedrift.no", "member")
         invitation.token_hash = invitations._hash("the-link")
         db.session.commit()
         kari_id = kari.id
-    first_accepted = threading.Event()
 
-    def accept(first: bool) -> str:
-        with app.test_request_context():
-            if not first:
-                first_accepted.wait(timeout=10)
-            found = invitations.find_by_token("the-link")
-            try:
-                invitations.accept(found, db.session.get(User, kari_id))
-            except invitations.InvitationProblem as exc:
-                db.session.rollback()
-                return exc.reason
-            first_accepted.set()
-            time.sleep(0.5)  # the second click reads the invitation before this commits
-            db.session.commit()
-            return "joined"
+    def accept() -> None:
+        invitations.accept(invitations.find_by_token("the-link"), db.session.get(User, kari_id))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(accept, (True, False)))
-    assert answers == ["joined", "used"]
+    answers = race(app, accept, accept, (invitations.InvitationProblem,))
+    assert answers == ["ok", "used"]
     with app.app_context():
         assert service.members_count(service.get_by_slug("bedrift")) == 2
 
@@ -183,42 +181,24 @@ def test_resending_an_expired_invitation_while_the_last_seat_is_taken_never_over
 ) -> None:
     app = committed_app
     with app.app_context():
-        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
-        org = service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
-        service.set_seat_limit(org, 2, None)
+        owner, org = _bedrift(seats=2)
         old = invitations.invite(org, owner, "gammel@bedrift.no", "member")
         old.expires_at = utcnow() - timedelta(days=1)  # its seat is free again
         db.session.commit()
         owner_id, old_id = owner.id, old.id
-    invited = threading.Event()
 
     def invite() -> None:
-        with app.test_request_context():
-            bedrift = service.get_by_slug("bedrift")
-            invitations.invite(bedrift, db.session.get(User, owner_id), "ny@bedrift.no", "member")
-            invited.set()
-            time.sleep(0.5)  # the resend reads the free seats before this commits
-            db.session.commit()
+        invitations.invite(
+            service.get_by_slug("bedrift"), _owner(owner_id), "ny@bedrift.no", "member"
+        )
 
-    def resend() -> str:
-        invited.wait(timeout=10)
-        with app.test_request_context():
-            bedrift = service.get_by_slug("bedrift")
-            scoping.use_org(bedrift)
-            found = Invitation.get_for_org_or_404(bedrift, old_id)
-            try:
-                invitations.resend(bedrift, db.session.get(User, owner_id), found)
-            except OrgError as exc:
-                db.session.rollback()
-                return str(exc)
-            db.session.commit()
-            return "resent"
+    def resend() -> None:
+        bedrift = service.get_by_slug("bedrift")
+        scoping.use_org(bedrift)
+        found = Invitation.get_for_org_or_404(bedrift, old_id)
+        invitations.resend(bedrift, _owner(owner_id), found)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        inviting = pool.submit(invite)
-        answer = pool.submit(resend).result(timeout=30)
-        inviting.result(timeout=30)
-    assert answer == "Alle plassene er i bruk."
+    assert race(app, invite, resend, (OrgError,)) == ["ok", "Alle plassene er i bruk."]
     with app.app_context():
         assert service.seats_used(service.get_by_slug("bedrift")) == 2
 
@@ -228,32 +208,17 @@ def test_two_admins_inviting_the_same_address_at_once_make_one_invitation(
 ) -> None:
     app = committed_app
     with app.app_context():
-        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
-        service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        owner, _org = _bedrift()
         db.session.commit()
         owner_id = owner.id
-    first_invited = threading.Event()
 
-    def invite(first: bool) -> str:
-        with app.test_request_context():
-            if not first:
-                first_invited.wait(timeout=10)
-            bedrift = service.get_by_slug("bedrift")
-            try:
-                invitations.invite(
-                    bedrift, db.session.get(User, owner_id), "ny@bedrift.no", "member"
-                )
-            except OrgError as exc:
-                db.session.rollback()
-                return str(exc)
-            first_invited.set()
-            time.sleep(0.5)  # the second reads the pending invitations before this commits
-            db.session.commit()
-            return "invited"
+    def invite() -> None:
+        invitations.invite(
+            service.get_by_slug("bedrift"), _owner(owner_id), "ny@bedrift.no", "member"
+        )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(invite, (True, False)))
-    assert answers[0] == "invited" and "allerede invitert" in answers[1]
+    answers = race(app, invite, invite, (OrgError,))
+    assert answers[0] == "ok" and "allerede invitert" in answers[1]
     with app.app_context():
         assert len(invitations.pending(service.get_by_slug("bedrift"))) == 1
 
@@ -263,30 +228,15 @@ def test_a_domain_added_twice_at_once_is_added_once_with_a_clear_answer(
 ) -> None:
     app = committed_app
     with app.app_context():
-        owner = accounts_service.create_user("sjef@bedrift.no", "Sara", PASSWORD, verified=True)
-        service.create_organization(owner, "Bedrift AS", "bedrift", "f@bedrift.no")
+        owner, _org = _bedrift()
         db.session.commit()
         owner_id = owner.id
-    first_added = threading.Event()
 
-    def add(first: bool) -> str:
-        with app.test_request_context():
-            if not first:
-                first_added.wait(timeout=10)
-            bedrift = service.get_by_slug("bedrift")
-            try:
-                domains.add_domain(bedrift, db.session.get(User, owner_id), "bedrift.no")
-            except OrgError as exc:
-                db.session.rollback()
-                return str(exc)
-            first_added.set()
-            time.sleep(0.5)  # the second reads the domains before this commits
-            db.session.commit()
-            return "added"
+    def add() -> None:
+        domains.add_domain(service.get_by_slug("bedrift"), _owner(owner_id), "bedrift.no")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(add, (True, False)))
-    assert answers[0] == "added" and "allerede lagt til" in answers[1]
+    answers = race(app, add, add, (OrgError,))
+    assert answers[0] == "ok" and "allerede lagt til" in answers[1]
 
 
 def test_one_address_taken_twice_at_once_makes_one_organisation_and_a_clear_answer(
@@ -294,31 +244,16 @@ def test_one_address_taken_twice_at_once_makes_one_organisation_and_a_clear_answ
 ) -> None:
     app = committed_app
     with app.app_context():
-        ids = [
+        sara, per = (
             accounts_service.create_user(f"{n}@bedrift.no", n, PASSWORD, verified=True).id
             for n in ("sara", "per")
-        ]
+        )
         db.session.commit()
-    first_created = threading.Event()
 
-    def create(user_id: int) -> str:
-        first = user_id == ids[0]
-        with app.test_request_context():
-            if not first:
-                first_created.wait(timeout=10)
-            try:
-                service.create_organization(
-                    db.session.get(User, user_id), "Bedrift AS", "bedrift", "f@bedrift.no"
-                )
-            except OrgError as exc:
-                db.session.rollback()
-                return str(exc)
-            if first:
-                first_created.set()
-                time.sleep(0.5)  # the second checks the address before this commits
-            db.session.commit()
-            return "created"
+    def create_as(user_id: int) -> Callable[[], object]:
+        return lambda: service.create_organization(
+            db.session.get(User, user_id), "Bedrift AS", "bedrift", "f@bedrift.no"
+        )
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        answers = list(pool.map(create, ids))
-    assert answers[0] == "created" and "allerede i bruk" in answers[1]
+    answers = race(app, create_as(sara), create_as(per), (OrgError,))
+    assert answers[0] == "ok" and "allerede i bruk" in answers[1]
