@@ -26,18 +26,30 @@ def _key(kind: str, user: User, unique: str) -> str:
     return f"accounts:{kind}:{user.id}:{digest}"
 
 
+def _send_link(
+    user: User,
+    to: str,
+    purpose: str,
+    template: str,
+    endpoint: str,
+    claims: dict[str, str],
+    **context: object,
+) -> None:
+    """Issue a single-use token for `purpose` and mail its link to `to`."""
+    token = tokens.issue(user, purpose, **claims)
+    mail.queue(
+        to, template, user.locale, _key(template, user, token),
+        name=user.name, link=_link(endpoint, token=token), **context,
+    )  # fmt: skip
+
+
 def verify_email(user: User, next_path: str | None = None) -> None:
     """Send the link that proves the address belongs to the user (and where to go after)."""
-    token = tokens.issue(user, tokens.VERIFY, **({"next": next_path} if next_path else {}))
-    mail.queue(
-        user.email,
-        "accounts_verify",
-        user.locale,
-        _key("verify", user, token),
-        name=user.name,
-        link=_link("accounts.verify", token=token),
+    _send_link(
+        user, user.email, tokens.VERIFY, "accounts_verify", "accounts.verify",
+        {"next": next_path} if next_path else {},
         hours=current_app.config["VERIFY_EMAIL_MAX_AGE"] // 3600,
-    )
+    )  # fmt: skip
 
 
 def signup_attempt(user: User) -> None:
@@ -55,44 +67,27 @@ def signup_attempt(user: User) -> None:
 
 def login_link(user: User) -> None:
     """Send a one-time login link (short-lived, single use)."""
-    token = tokens.issue(user, tokens.LOGIN)
-    mail.queue(
-        user.email,
-        "accounts_login_link",
-        user.locale,
-        _key("login-link", user, token),
-        name=user.name,
-        link=_link("accounts.login_link", token=token),
+    _send_link(
+        user, user.email, tokens.LOGIN, "accounts_login_link", "accounts.login_link", {},
         minutes=current_app.config["LOGIN_LINK_MAX_AGE"] // 60,
-    )
+    )  # fmt: skip
 
 
 def reset_password(user: User) -> None:
     """Send a password reset link (single use, spent by any password change)."""
-    token = tokens.issue(user, tokens.RESET)
-    mail.queue(
-        user.email,
-        "accounts_reset",
-        user.locale,
-        _key("reset", user, token),
-        name=user.name,
-        link=_link("accounts.reset_password", token=token),
+    _send_link(
+        user, user.email, tokens.RESET, "accounts_reset", "accounts.reset_password", {},
         minutes=current_app.config["RESET_PASSWORD_MAX_AGE"] // 60,
-    )
+    )  # fmt: skip
 
 
 def change_email(user: User, new_email: str) -> None:
     """Send the new address a link; the change happens only when it is used."""
-    token = tokens.issue(user, tokens.CHANGE_EMAIL, email=new_email)
-    mail.queue(
-        new_email,
-        "accounts_change_email",
-        user.locale,
-        _key("change-email", user, token),
-        name=user.name,
-        link=_link("accounts.confirm_email_change", token=token),
+    _send_link(
+        user, new_email, tokens.CHANGE_EMAIL, "accounts_change_email",
+        "accounts.confirm_email_change", {"email": new_email},
         hours=current_app.config["VERIFY_EMAIL_MAX_AGE"] // 3600,
-    )
+    )  # fmt: skip
 
 
 def email_changed(user: User, old_email: str) -> None:
