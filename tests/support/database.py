@@ -36,8 +36,11 @@ def ensure_app_role() -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
         if not exists:
-            # Another xdist worker may create it first.
-            with contextlib.suppress(psycopg.errors.DuplicateObject):
+            # Another xdist worker may create it first: on a fresh cluster the race surfaces
+            # as a unique violation on pg_authid rather than DuplicateObject.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(
                     sql.SQL(
                         "CREATE ROLE {} LOGIN PASSWORD {} "
