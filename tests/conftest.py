@@ -25,6 +25,9 @@ from tests.support.database import ThrowawayDatabase
 from tests.support.ratelimit import fresh_memory_limits
 from tests.support.services import CeleryWorker, LiveServer, RedisServer, SmtpSink
 
+# Tenant fixtures (make_org, add_member, acme, fjord) are shared by every domain's tests.
+pytest_plugins = ["tests.support.tenants"]
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
 

@@ -7,6 +7,8 @@ Create Date: 2026-11-27 20:26:52.454903
 """
 from alembic import op
 import sqlalchemy as sa
+
+from portal.rls import disable_tenant_rls, enable_tenant_rls
 import portal.timeutil
 
 # revision identifiers, used by Alembic.
@@ -136,34 +138,21 @@ def downgrade():
 
 
 # Row-level security (PostgreSQL only; SQLite relies on the application's scoping alone).
-# See docs/organisations.md: the runtime role sees a tenant row only when the transaction-local
-# setting veivalg.org_id names its organisation, when veivalg.system is 'on' (code paths marked
-# with portal.orgs.scoping.system_scope), or, for memberships only, when the row is the user's own.
+# See docs/organisations.md and portal/rls.py: the standard tenant policy on each table, plus, for
+# memberships only, a user's own rows (the header's organisation switcher).
 TENANT_TABLES = ("memberships", "invitations", "org_domains", "org_audit_log")
-ORG_MATCH = "org_id = NULLIF(current_setting('veivalg.org_id', true), '')::integer"
-SYSTEM_ON = "current_setting('veivalg.system', true) = 'on'"
 OWN_ROW = "user_id = NULLIF(current_setting('veivalg.user_id', true), '')::integer"
 
 
 def upgrade_row_level_security():
-    if op.get_bind().dialect.name != "postgresql":
-        return
     for table in TENANT_TABLES:
-        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        op.execute(
-            f"CREATE POLICY {table}_tenant ON {table} USING ({ORG_MATCH}) WITH CHECK ({ORG_MATCH})"
-        )
-        op.execute(
-            f"CREATE POLICY {table}_system ON {table} USING ({SYSTEM_ON}) WITH CHECK ({SYSTEM_ON})"
-        )
-    op.execute(f"CREATE POLICY memberships_own ON memberships FOR SELECT USING ({OWN_ROW})")
+        enable_tenant_rls(table)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"CREATE POLICY memberships_own ON memberships FOR SELECT USING ({OWN_ROW})")
 
 
 def downgrade_row_level_security():
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute("DROP POLICY IF EXISTS memberships_own ON memberships")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP POLICY IF EXISTS memberships_own ON memberships")
     for table in TENANT_TABLES:
-        op.execute(f"DROP POLICY IF EXISTS {table}_system ON {table}")
-        op.execute(f"DROP POLICY IF EXISTS {table}_tenant ON {table}")
-        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+        disable_tenant_rls(table)

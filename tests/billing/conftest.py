@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from portal.accounts.models import User
 from portal.billing import plans
 from portal.extensions import db
-from portal.orgs import service as orgs_service
-from portal.orgs.models import Organization
 from tests.billing.helpers import API_KEY, WEBHOOK_SECRET, StripeSide
 from tests.support.services import free_port, wait_for
 
@@ -85,24 +82,3 @@ def stripe_committed(committed_app: Flask, stripe_side: StripeSide) -> Iterator[
         yield stripe_side
     finally:
         committed_app.config.update(saved)
-
-
-@pytest.fixture
-def create_org(create_user: Callable[..., User]) -> Callable[..., Organization]:
-    """Factory: an organisation with an owner (a new user unless given), trial ended."""
-    counter = iter(range(1, 10_000))
-
-    def factory(owner: User | None = None, *, trial: bool = False, **kwargs: Any) -> Organization:
-        owner = owner or create_user()
-        n = next(counter)
-        org = orgs_service.create_organization(
-            owner,
-            kwargs.get("name", f"Firma {n} AS"),
-            kwargs.get("slug", f"firma-{n}-{owner.id}"),
-            kwargs.get("billing_email", f"faktura{n}@firma.example"),
-        )
-        if not trial:
-            org.trial_ends_at = None
-        return org
-
-    return factory

@@ -55,9 +55,9 @@ def test_status_access_matrix_for_individuals(app, client, create_user, stripe_o
     ("status", "allowed"), [("active", True), ("past_due", True), ("unpaid", False)]
 )
 def test_status_access_matrix_for_organisation_seats(
-    app, client, create_user, stripe_on, create_org, status, allowed
+    app, client, create_user, stripe_on, make_org, status, allowed
 ):
-    org = create_org()
+    org = make_org(trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     outsider = create_user()
@@ -108,7 +108,7 @@ def test_staff_read_everything(app, create_user):
     assert _access(create_user(staff_role="editor"))
 
 
-def test_complimentary_grants_for_users_and_organisations(app, create_user, create_org):
+def test_complimentary_grants_for_users_and_organisations(app, create_user, make_org):
     user = create_user()
     grant = grants.grant_to_user(user, "Presse", utcnow() + timedelta(days=30))
     assert _access(user)
@@ -118,7 +118,7 @@ def test_complimentary_grants_for_users_and_organisations(app, create_user, crea
     expired.ends_at = utcnow() - timedelta(seconds=1)
     assert not _access(user)
 
-    org = create_org()
+    org = make_org(trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     assert not _access(member)
@@ -126,8 +126,8 @@ def test_complimentary_grants_for_users_and_organisations(app, create_user, crea
     assert _access(member)
 
 
-def test_organisation_trial_gives_seats_access(app, create_user, create_org):
-    org = create_org(trial=True)
+def test_organisation_trial_gives_seats_access(app, create_user, make_org):
+    org = make_org(trial=True)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     assert _access(member)
@@ -135,8 +135,8 @@ def test_organisation_trial_gives_seats_access(app, create_user, create_org):
     assert not _access(member)
 
 
-def test_deleted_organisation_gives_no_access(app, create_user, create_org):
-    org = create_org()
+def test_deleted_organisation_gives_no_access(app, create_user, make_org):
+    org = make_org(trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     grants.grant_to_org(org, "Partner")
@@ -145,10 +145,10 @@ def test_deleted_organisation_gives_no_access(app, create_user, create_org):
 
 
 def test_owner_of_a_past_due_organisation_sees_the_banner(
-    app, client, create_user, login, stripe_on, create_org
+    app, client, create_user, login, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner, name="Banner AS")
+    org = make_org(owner, name="Banner AS", trial=False)
     sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
     stripe_on.set_status(sub["id"], "past_due")
     post_event(client, make_event("customer.subscription.updated", sub))
@@ -172,8 +172,8 @@ def test_the_past_due_banner_follows_the_member_to_ordinary_pages(
     assert "billing-banner" not in app.test_client().get("/").get_data(as_text=True)
 
 
-def test_an_unsaved_user_never_borrows_an_organisations_grant(app, create_org) -> None:
-    grants.grant_to_org(create_org(), "Pilot", None, None)
+def test_an_unsaved_user_never_borrows_an_organisations_grant(app, make_org) -> None:
+    grants.grant_to_org(make_org(trial=False), "Pilot", None, None)
     stand_in = User(email="preview@example.org", name="Forhåndsvisning", locale="nb")
     assert stand_in.id is None
     assert not entitlements.has_paid_access(stand_in)

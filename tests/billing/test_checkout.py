@@ -99,10 +99,10 @@ def test_subscribing_through_checkout_gives_access(
 
 
 def test_org_checkout_collects_seats_address_and_vat_number(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     login(client, owner)
     page = client.get("/billing/pricing").get_data(as_text=True)
     assert f'action="/billing/orgs/{org.slug}/checkout"' in page
@@ -122,9 +122,9 @@ def test_org_checkout_collects_seats_address_and_vat_number(
 
 
 def test_non_owner_cannot_open_org_checkout_or_portal(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
-    org = create_org()
+    org = make_org(trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "admin", None, "test", None)
     outsider = create_user()
@@ -148,7 +148,7 @@ def test_non_owner_cannot_open_org_checkout_or_portal(
 
 
 def test_portal_session_for_the_member_and_for_owners(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     user = create_user()
     customers.ensure_for(user)
@@ -161,7 +161,7 @@ def test_portal_session_for_the_member_and_for_owners(
     assert sent["params"]["customer"] == customers.for_user(user).stripe_customer_id
     assert sent["params"]["return_url"].endswith("/billing/manage")
 
-    org = create_org(user)
+    org = make_org(user, trial=False)
     customers.ensure_for(org)
     token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
     response = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
@@ -200,10 +200,10 @@ def test_a_live_subscriber_cannot_start_a_second_subscription(
 
 
 def test_organisation_subscribes_through_checkout_and_its_members_read(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     assert not entitlements.can_read(member, "paid")

@@ -38,11 +38,11 @@ def _subscribe(stripe_on, owner, code="individual_monthly", quantity=1):
 
 
 def test_completion_pointing_at_another_organisation_is_rejected_and_audited(
-    app, client, create_user, stripe_on, create_org
+    app, client, create_user, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
-    other = create_org()
+    org = make_org(owner, trial=False)
+    other = make_org(trial=False)
     plan = plans.get_by_code("org_seat_monthly")
     start_checkout(org, plan, 3, owner, "https://x/s", "https://x/c")
     attempt = db.session.scalar(db.select(CheckoutAttempt))
@@ -98,11 +98,11 @@ def test_mails_for_welcome_payment_failure_trial_end_and_cancellation(
 
 
 def test_reconciliation_repairs_a_drifted_mirror_and_is_idempotent(
-    app, client, create_user, stripe_on, create_org
+    app, client, create_user, stripe_on, make_org
 ):
     user = create_user()
     sub = _subscribe(stripe_on, user)
-    org = create_org()
+    org = make_org(trial=False)
     org_sub = _subscribe(stripe_on, org, "org_seat_yearly", 5)
     post_event(client, make_event("customer.subscription.created", sub))
     # A missed webhook: the org subscription never arrived; the user's was cancelled in Stripe.
@@ -133,11 +133,11 @@ def test_reconcile_task_runs_through_celery(app, stripe_on, create_user):
 
 
 def test_deleting_an_account_or_organisation_cancels_in_stripe(
-    app, client, create_user, stripe_on, create_org
+    app, client, create_user, stripe_on, make_org
 ):
     user = create_user()
     sub = _subscribe(stripe_on, user)
-    org = create_org()
+    org = make_org(trial=False)
     org_sub = _subscribe(stripe_on, org, "org_seat_monthly", 2)
     reconcile()
     billing_service.cancel_user_subscription(user)
@@ -179,10 +179,10 @@ def test_pricing_without_stripe_says_payment_is_off_and_shows_vat(app, client):
     assert 'action="/billing/checkout"' not in page
 
 
-def test_demo_seed_gives_complimentary_access_once(app, create_user, create_org):
+def test_demo_seed_gives_complimentary_access_once(app, create_user, make_org):
     subscriber = create_user("subscriber@example.com")
     owner = create_user()
-    create_org(owner, slug="acme", name="Acme AS")
+    make_org(owner, slug="acme", name="Acme AS", trial=False)
     first = billing_demo.seed({"subscriber@example.com": subscriber})
     second = billing_demo.seed({"subscriber@example.com": subscriber})
     assert "grant: subscriber@example.com" in first and "grant: acme" in first
@@ -263,10 +263,10 @@ def test_account_deletion_stops_with_a_message_when_stripe_is_unreachable(
 
 
 def test_deleting_an_organisation_cancels_its_subscription(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner, name="Avvikling AS")
+    org = make_org(owner, name="Avvikling AS", trial=False)
     sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
     post_event(client, make_event("customer.subscription.created", sub))
     db.session.commit()
@@ -280,10 +280,10 @@ def test_deleting_an_organisation_cancels_its_subscription(
 
 
 def test_an_organisation_is_not_deleted_while_stripe_cannot_cancel(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner, name="Henger AS")
+    org = make_org(owner, name="Henger AS", trial=False)
     sub = _subscribe(stripe_on, org, "org_seat_monthly", quantity=2)
     post_event(client, make_event("customer.subscription.created", sub))
     db.session.commit()

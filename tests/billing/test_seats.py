@@ -34,18 +34,18 @@ def _quantity_in_stripe(stripe_on, sub_id):
     return stripe_on.subscription(sub_id)["items"]["data"][0]["quantity"]
 
 
-def test_subscription_quantity_becomes_the_seat_limit(app, client, stripe_on, create_org):
-    org = create_org()
+def test_subscription_quantity_becomes_the_seat_limit(app, client, stripe_on, make_org):
+    org = make_org(trial=False)
     _org_subscribed(stripe_on, client, org, 4)
     db.session.refresh(org)
     assert org.seat_limit == 4
 
 
 def test_owner_adds_seats_through_stripe(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     sub = _org_subscribed(stripe_on, client, org, 2)
     login(client, owner)
     page = client.get(f"/billing/orgs/{org.slug}/manage")
@@ -70,10 +70,10 @@ def test_owner_adds_seats_through_stripe(
 
 
 def test_seats_never_below_the_members(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     sub = _org_subscribed(stripe_on, client, org, 3)
     for _ in range(2):
         orgs_service.add_member(org, create_user(), "member", None, "test", None)
@@ -89,10 +89,8 @@ def test_seats_never_below_the_members(
     assert bad.status_code == 422
 
 
-def test_only_owners_change_seats(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
-):
-    org = create_org()
+def test_only_owners_change_seats(app, client, create_user, login, csrf_token, stripe_on, make_org):
+    org = make_org(trial=False)
     sub = _org_subscribed(stripe_on, client, org, 3)
     admin = create_user()
     orgs_service.add_member(org, admin, "admin", None, "test", None)
@@ -108,8 +106,8 @@ def test_only_owners_change_seats(
     assert _quantity_in_stripe(stripe_on, sub["id"]) == 3
 
 
-def test_seat_limit_follows_quantity_changed_in_the_portal(app, client, stripe_on, create_org):
-    org = create_org()
+def test_seat_limit_follows_quantity_changed_in_the_portal(app, client, stripe_on, make_org):
+    org = make_org(trial=False)
     sub = _org_subscribed(stripe_on, client, org, 3)
     item = sub["items"]["data"][0]["id"]
     stripe_on.client.v1.subscriptions.update(sub["id"], {"items": [{"id": item, "quantity": 8}]})
@@ -119,10 +117,10 @@ def test_seat_limit_follows_quantity_changed_in_the_portal(app, client, stripe_o
 
 
 def test_owners_find_the_add_seats_action_beside_the_seat_count(
-    app, client, create_user, login, create_org
+    app, client, create_user, login, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     admin = create_user()
     orgs_service.add_member(org, admin, "admin", None, "test", None)
     db.session.commit()
@@ -189,10 +187,10 @@ def test_an_invitation_waiting_for_a_seat_change_counts_the_new_seat_limit(
 
 
 def test_seat_change_with_stripe_switched_off_is_a_message_not_a_500(
-    app, client, create_user, login, csrf_token, stripe_on, create_org
+    app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
     owner = create_user()
-    org = create_org(owner)
+    org = make_org(owner, trial=False)
     _org_subscribed(stripe_on, client, org, 3)
     app.config["STRIPE_SECRET_KEY"] = None  # the stripe_on fixture puts it back
     login(client, owner)

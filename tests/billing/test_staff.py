@@ -33,11 +33,9 @@ def test_members_page_shows_subscription_state(app, client, create_user, login, 
     assert "Medlemmer og abonnementer" in client.get("/staff/").get_data(as_text=True)
 
 
-def test_organisations_page_shows_trial_grant_and_seats(
-    app, client, create_user, login, create_org
-):
+def test_organisations_page_shows_trial_grant_and_seats(app, client, create_user, login, make_org):
     admin = create_user(staff_role="admin")
-    create_org(name="Fjellet AS", trial=True)
+    make_org(name="Fjellet AS", trial=True)
     login(client, admin)
     page = client.get("/staff/members/organisations").get_data(as_text=True)
     assert "Fjellet AS" in page and "1 / 5" in page
@@ -79,10 +77,10 @@ def test_grant_form_refuses_bad_input(app, client, create_user, login, csrf_toke
 
 
 def test_admin_grants_access_to_an_organisation(
-    app, client, create_user, login, csrf_token, create_org
+    app, client, create_user, login, csrf_token, make_org
 ):
     admin = create_user(staff_role="admin")
-    org = create_org()
+    org = make_org(trial=False)
     member = create_user()
     orgs_service.add_member(org, member, "member", None, "test", None)
     login(client, admin)

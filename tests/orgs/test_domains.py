@@ -7,7 +7,7 @@ import pytest
 
 from portal.orgs import domains, invitations, service
 from portal.orgs.service import OrgError
-from tests.orgs.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 def test_an_admin_adds_their_own_domain_but_not_free_mail_or_someone_elses(

@@ -15,12 +15,24 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.accounts import service as accounts_service
 from portal.extensions import db
+from portal.models import load_all
 from portal.orgs import domains, invitations, scoping, service
+from portal.orgs.mixins import OrgScoped
 from portal.orgs.models import Membership
 from tests.conftest import PASSWORD
-from tests.orgs.conftest import Tenant
+from tests.support.tenants import Tenant
 
 TENANT_TABLES = ("memberships", "invitations", "org_domains", "org_audit_log")
+
+
+def org_scoped_tables() -> list[str]:
+    """Every table of an OrgScoped model, including those of domains added later."""
+    load_all()
+    return sorted(
+        mapper.class_.__tablename__
+        for mapper in db.Model.registry.mappers
+        if issubclass(mapper.class_, OrgScoped)
+    )
 
 
 def set_scope(org_id: int | str = "", user_id: int | str = "", system: str = "") -> None:
@@ -70,6 +82,23 @@ def test_the_runtime_role_is_not_superuser_has_no_bypassrls_and_owns_no_table(ap
         ).all()
     )
     assert secured == {t: True for t in TENANT_TABLES}
+
+
+def test_every_org_scoped_table_has_the_standard_policy_enabled_and_forced(app) -> None:
+    tables = org_scoped_tables()
+    assert set(TENANT_TABLES) <= set(tables)
+    rows = db.session.execute(
+        text(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "array(SELECT polname::text FROM pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_class c WHERE c.relname = ANY(:t) AND c.relkind = 'r'"
+        ),
+        {"t": tables},
+    ).all()
+    assert sorted(r[0] for r in rows) == tables
+    for name, enabled, forced, policies in rows:
+        assert enabled and forced, name
+        assert {f"{name}_tenant", f"{name}_system"} <= set(policies), name
 
 
 def test_with_no_organisation_set_every_tenant_table_is_empty(tenants) -> None:

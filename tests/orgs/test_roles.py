@@ -11,7 +11,8 @@ import pytest
 from portal.extensions import db
 from portal.orgs import domains, invitations, service
 from portal.orgs.models import ROLE_RANK, Membership
-from tests.orgs.conftest import Tenant, snapshot
+from tests.orgs.conftest import snapshot
+from tests.support.tenants import Tenant
 
 ROLES = ("member", "editor", "admin", "owner")
 

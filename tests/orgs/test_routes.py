@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.orgs import scoping, service
 from portal.orgs.models import Organization
 from tests.conftest import PASSWORD
-from tests.orgs.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 def org_count() -> int:

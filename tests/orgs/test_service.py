@@ -16,7 +16,7 @@ from portal.orgs.service import OrgError
 from portal.orgs.tasks import purge_deleted
 from portal.orgs.validation import is_valid_org_number, slug_problem
 from portal.timeutil import utcnow
-from tests.orgs.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask, g, url_for
-from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from portal.accounts import service as accounts_service
 from portal.extensions import db
-from portal.orgs import domains, invitations, scoping, service
+from portal.orgs import service
 from portal.orgs.blueprint import org_blueprint
-from portal.orgs.models import Invitation, Membership, OrgDomain
-from tests.orgs.conftest import Tenant, snapshot
+from tests.orgs.conftest import snapshot
+from tests.support.tenants import ID_KINDS, Tenant, ids_of, populate_all
 
 
 def org_rules(app: Flask) -> list[Rule]:
@@ -29,22 +28,6 @@ def methods(rule: Rule) -> list[str]:
     return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
 
 
-def ids_of(tenant: Tenant) -> dict[str, int]:
-    """One id of each kind of row the tenant has (all its rows need an id of every kind)."""
-    with scoping.system_scope():
-        return {
-            "membership_id": db.session.scalar(
-                select(Membership.id).where(Membership.org_id == tenant.org.id)
-            ),
-            "invitation_id": db.session.scalar(
-                select(Invitation.id).where(Invitation.org_id == tenant.org.id)
-            ),
-            "domain_id": db.session.scalar(
-                select(OrgDomain.id).where(OrgDomain.org_id == tenant.org.id)
-            ),
-        }
-
-
 def url_for_rule(rule: Rule, slug: str, ids: dict[str, int]) -> str:
     values: dict[str, Any] = {"org_slug": slug}
     for arg in rule.arguments - {"org_slug"}:
@@ -54,23 +37,25 @@ def url_for_rule(rule: Rule, slug: str, ids: dict[str, int]) -> str:
 
 @pytest.fixture
 def acme_full(acme: Tenant) -> Tenant:
-    """acme with an invitation and an allowed domain, so every id kind exists."""
-    invitations.invite(acme.org, acme.owner, "colleague@acme.test", "member")
-    domains.add_domain(acme.org, acme.owner, "acme.test")
-    db.session.flush()
+    """acme with a row of every registered id kind (tests/support/tenants.py)."""
+    acme.markers = populate_all(acme)  # type: ignore[attr-defined]
     return acme
 
 
 @pytest.fixture
 def fjord_full(fjord: Tenant) -> Tenant:
-    invitations.invite(fjord.org, fjord.owner, "colleague@fjord.test", "member")
-    domains.add_domain(fjord.org, fjord.owner, "fjord.test")
-    db.session.flush()
+    fjord.markers = populate_all(fjord)  # type: ignore[attr-defined]
     return fjord
 
 
 def acme_markers(acme: Tenant) -> list[str]:
-    return ["Acme AS", "acme.test", "colleague@acme.test"]
+    return acme.markers  # type: ignore[attr-defined]
+
+
+def test_every_id_in_an_org_route_is_a_registered_kind(app: Flask) -> None:
+    """A new route with an id argument must teach the sweep its kind (register_id_kind)."""
+    arguments = {arg for rule in org_rules(app) for arg in rule.arguments - {"org_slug"}}
+    assert arguments <= set(ID_KINDS), arguments - set(ID_KINDS)
 
 
 def test_every_org_route_is_404_to_a_logged_in_non_member(
