@@ -175,3 +175,12 @@ def test_a_broken_template_is_caught() -> None:
     ]
     for wrong in broken:
         assert section_problems(wrong, slugs), wrong
+
+
+def test_situasjonsanalyse_has_a_pestel_and_a_swot_grid() -> None:
+    sections = {s["key"]: s for s in load("situasjonsanalyse")["sections"]}
+    pestel = [box["key"] for box in sections["pestel"]["boxes"]]
+    assert pestel == ["politiske", "okonomiske", "sosiale", "teknologiske", "miljomessige"] + [
+        "juridiske"
+    ]
+    assert [box["key"] for box in sections["swot"]["boxes"]] == SWOT
