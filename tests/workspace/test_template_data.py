@@ -184,3 +184,9 @@ def test_situasjonsanalyse_has_a_pestel_and_a_swot_grid() -> None:
         "juridiske"
     ]
     assert [box["key"] for box in sections["swot"]["boxes"]] == SWOT
+
+
+def test_balansert_malstyring_has_the_four_perspectives_as_goals() -> None:
+    kinds = {s["key"]: s["kind"] for s in load("balansert-malstyring")["sections"]}
+    for perspective in ("okonomi", "kunder-og-brukere", "interne-prosesser", "laering-og-vekst"):
+        assert kinds[perspective] == "goals"
