@@ -15,6 +15,7 @@ from portal import cli, errors, i18n, observability, security, templating
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
+from portal.billing.org_routes import bp as org_billing_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
 from portal.content.pagecache import CachedPages
@@ -24,7 +25,16 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp)
+BLUEPRINTS = (
+    core_bp,
+    accounts_bp,
+    content_bp,
+    orgs_bp,
+    billing_bp,
+    org_billing_bp,
+    staff_bp,
+    api_bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -146,11 +146,6 @@ def seats_used(org: Organization) -> int:
     return orgs_service.seats_used(org)
 
 
-def is_owner(org: Organization, user: User) -> bool:
-    membership = orgs_service.membership_for(org, user)
-    return membership is not None and membership.role == "owner"
-
-
 def export_user_data(user: User) -> dict[str, Any]:
     """The user's own billing records, for their data export (GDPR)."""
     subscriptions = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))

@@ -82,6 +82,11 @@ def memberships_for_user(user: User) -> list[Membership]:
     return list(db.session.scalars(query))
 
 
+def owned_orgs(user: User) -> list[Organization]:
+    """The live organisations the user owns (they may buy and manage seats for them)."""
+    return [m.org for m in memberships_for_user(user) if m.role == "owner"]
+
+
 def members(org: Organization) -> list[Membership]:
     _scope(org)
     query = (
