@@ -30,10 +30,11 @@ from portal.orgs.validation import (
     normalise_org_number,
     slug_problem,
 )
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 
-class OrgError(ValueError):
+class OrgError(Refused):
     """A rule of organisations was broken; the message is safe to show to the user."""
 
 
