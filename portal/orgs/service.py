@@ -30,10 +30,11 @@ from portal.orgs.validation import (
     normalise_org_number,
     slug_problem,
 )
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 
-class OrgError(ValueError):
+class OrgError(Refused):
     """A rule of organisations was broken; the message is safe to show to the user."""
 
 
@@ -80,6 +81,11 @@ def memberships_for_user(user: User) -> list[Membership]:
         .order_by(Organization.name)
     )
     return list(db.session.scalars(query))
+
+
+def owned_orgs(user: User) -> list[Organization]:
+    """The live organisations the user owns (they may buy and manage seats for them)."""
+    return [m.org for m in memberships_for_user(user) if m.role == "owner"]
 
 
 def members(org: Organization) -> list[Membership]:

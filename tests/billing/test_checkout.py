@@ -105,10 +105,10 @@ def test_org_checkout_collects_seats_address_and_vat_number(
     org = make_org(owner, trial=False)
     login(client, owner)
     page = client.get("/billing/pricing").get_data(as_text=True)
-    assert f'action="/billing/orgs/{org.slug}/checkout"' in page
+    assert f'action="/orgs/{org.slug}/billing/checkout"' in page
     token = csrf_token(client, "/billing/pricing")
     response = client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "7"},
     )
     assert response.status_code == 303
@@ -131,16 +131,16 @@ def test_non_owner_cannot_open_org_checkout_or_portal(
     login(client, member)
     token = csrf_token(client, "/billing/pricing")
     checkout = client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "3"},
     )
-    portal = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    portal = client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token})
     assert checkout.status_code == 403
     assert portal.status_code == 403
     login(client, outsider)
     token = csrf_token(client, "/billing/pricing")
     assert (
-        client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token}).status_code
+        client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token}).status_code
         == 404
     )
     assert stripe_on.recorded("/v1/checkout/sessions") == []
@@ -163,8 +163,8 @@ def test_portal_session_for_the_member_and_for_owners(
 
     org = make_org(user, trial=False)
     customers.ensure_for(org)
-    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
-    response = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    token = csrf_token(client, f"/orgs/{org.slug}/billing/")
+    response = client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token})
     assert response.status_code == 303
     sent = stripe_on.recorded("/v1/billing_portal/sessions")[-1]
     assert sent["params"]["customer"] == customers.for_org(org).stripe_customer_id
@@ -210,7 +210,7 @@ def test_organisation_subscribes_through_checkout_and_its_members_read(
     login(client, owner)
     token = csrf_token(client, "/billing/pricing")
     client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_yearly", "seats": "4"},
     )
     attempt = db.session.scalar(db.select(CheckoutAttempt))
@@ -226,7 +226,7 @@ def test_organisation_subscribes_through_checkout_and_its_members_read(
     assert org.seat_limit == 4
     page = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert "Abonnementet er aktivt" in page.get_data(as_text=True)
-    manage = client.get(f"/billing/orgs/{org.slug}/manage").get_data(as_text=True)
+    manage = client.get(f"/orgs/{org.slug}/billing/").get_data(as_text=True)
     assert "2 / 4" in manage
 
 
