@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from portal import cli, errors, i18n, observability, security, templating
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
+from portal.billing import gateway
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
 from portal.content.pagecache import CachedPages
@@ -23,6 +25,8 @@ from portal.core.routes import bp as core_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
+
+log = logging.getLogger(__name__)
 
 BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp)
 
@@ -57,7 +61,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    _warn_about_configuration(app)
     return app
+
+
+def _warn_about_configuration(app: Flask) -> None:
+    # Said at start-up as well as on /readyz, so a half-configured deploy is seen in its log.
+    problem = gateway.configuration_state(app.config)[1]
+    if problem:
+        log.warning("configuration: %s", problem)
 
 
 def _ensure_sqlite_folder(uri: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from portal.orgs.models import Organization
 from portal.templating import current_locale
 from portal.timeutil import utcnow
 
+log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
 
@@ -217,11 +219,15 @@ def org_seats(org_slug: str) -> Response | tuple[str, int]:
 def webhook() -> tuple[str, int]:
     """Verify, store by event id, answer at once; a worker does the processing."""
     try:
-        event = gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    except ValueError:
-        return "invalid signature", 400
-    if event.get("object") != "event" or not event.get("id"):
+        event = webhooks.check_shape(
+            gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        )
+    except webhooks.MalformedEvent as exc:
+        log.warning("webhook refused, signed but malformed: %s", exc)
         return "not an event", 400
+    except ValueError as exc:
+        log.warning("webhook refused: %s", exc)
+        return "invalid signature", 400
     stored = webhooks.receive(event)
     db.session.commit()
     return ("ok" if stored else "duplicate"), 200
