@@ -71,14 +71,18 @@ def test_each_attempt_has_its_own_idempotency_key(
     assert len(keys) == 2
 
 
+def _start_individual_checkout(client, user, login, csrf_token) -> CheckoutAttempt:
+    login(client, user)
+    token = csrf_token(client, "/billing/pricing")
+    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    return db.session.scalar(db.select(CheckoutAttempt))
+
+
 def test_subscribing_through_checkout_gives_access(
     app, client, create_user, login, csrf_token, stripe_on
 ):
     user = create_user()
-    login(client, user)
-    token = csrf_token(client, "/billing/pricing")
-    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
-    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
     waiting = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert waiting.status_code == 200
     assert 'http-equiv="refresh"' in waiting.get_data(as_text=True)
@@ -102,10 +106,7 @@ def test_invoice_paid_before_checkout_completed_converges(
     app, client, create_user, login, csrf_token, stripe_on
 ):
     user = create_user()
-    login(client, user)
-    token = csrf_token(client, "/billing/pricing")
-    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
-    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
     plan = plans.get_by_code("individual_monthly")
     sub = stripe_on.subscribe(attempt.stripe_customer_id, plan.stripe_price_id)
     invoice = {"id": "in_early", "object": "invoice", "subscription": sub["id"]}
