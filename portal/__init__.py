@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, errors, i18n, observability, security, templating
+from portal import cli, errors, i18n, observability, rawinput, security, templating
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
@@ -45,6 +45,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     observability.init_logging(app)
+    # After the request id is set (init_logging), before anything reads the query.
+    rawinput.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)

@@ -199,6 +199,68 @@ class CeleryWorker:
         return self.logfile.read_text(errors="replace")
 
 
+class GunicornServer:
+    """The app under gunicorn in its own process, for what only a real WSGI server shows
+    (raw request bytes werkzeug's server would re-quote, gunicorn's own error answers)."""
+
+    def __init__(self, env: dict[str, str], logfile: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.logfile = logfile
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._log = self.logfile.open("ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, timeout=30)
+
+    def _answers(self) -> bool:
+        try:
+            return self.raw(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").startswith(
+                b"HTTP/1.1 200"
+            )
+        except OSError:
+            return False
+
+    def raw(self, request: bytes) -> bytes:
+        """Send request bytes as they are and return the whole answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            if b"Connection:" not in request:
+                request = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+            sock.sendall(request)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+            self._log.close()
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace")
+
+
 class LiveServer:
     """The Flask app served by werkzeug in a thread, for browser and HTTP-level tests."""
 
