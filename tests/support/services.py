@@ -147,42 +147,23 @@ def body_text(message: EmailMessage) -> str:
     return part.get_content() if part is not None else ""
 
 
-class CeleryWorker:
-    """A real `celery worker` process running against the test database and Redis."""
+class _AppProcess:
+    """A process of ours running the app's code (`python -m …`) with its output in a log."""
 
     def __init__(self, env: dict[str, str], logfile: Path) -> None:
         self.env = {**os.environ, **env}
         self.logfile = logfile
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def _spawn(self, *args: str) -> None:
         self._log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker.celery_app:celery",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--pool",
-                "threads",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"test-{os.getpid()}-{free_port()}@%h",
-            ],
+            [sys.executable, "-m", *args],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: b"ready." in self.logfile.read_bytes(), timeout=60)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -199,35 +180,48 @@ class CeleryWorker:
         return self.logfile.read_text(errors="replace")
 
 
-class GunicornServer:
+class CeleryWorker(_AppProcess):
+    """A real `celery worker` process running against the test database and Redis."""
+
+    def start(self) -> None:
+        self._spawn(
+            "celery",
+            "-A",
+            "worker.celery_app:celery",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--pool",
+            "threads",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{os.getpid()}-{free_port()}@%h",
+        )
+        wait_for(lambda: b"ready." in self.logfile.read_bytes(), timeout=60)
+
+
+class GunicornServer(_AppProcess):
     """The app under gunicorn in its own process, for what only a real WSGI server shows
     (raw request bytes werkzeug's server would re-quote, gunicorn's own error answers)."""
 
     def __init__(self, env: dict[str, str], logfile: Path) -> None:
-        self.env = {**os.environ, **env}
-        self.logfile = logfile
+        super().__init__(env, logfile)
         self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self._log = self.logfile.open("ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "2",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+        self._spawn(
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "wsgi:app",
         )
         wait_for(self._answers, timeout=30)
 
@@ -249,16 +243,6 @@ class GunicornServer:
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
         return b"".join(chunks)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-            self.proc = None
-            self._log.close()
-
-    def log(self) -> str:
-        return self.logfile.read_text(errors="replace")
 
 
 class LiveServer:
