@@ -104,6 +104,9 @@ class _SinkHandler:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)  # type: ignore[arg-type]
+        if self.sink.on_accept is not None:
+            # Accepted, but the sender has not heard so yet: where a fault hurts most.
+            self.sink.on_accept()
         return "250 Message accepted"
 
 
@@ -115,6 +118,7 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.reject_code: int | None = None
+        self.on_accept: Callable[[], Any] | None = None
         self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
 
     @property
@@ -131,6 +135,7 @@ class SmtpSink:
         with self.lock:
             self.messages.clear()
         self.reject_code = None
+        self.on_accept = None
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
