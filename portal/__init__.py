@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, errors, i18n, observability, rawinput, security, templating
+from portal import cli, disconnects, errors, i18n, observability, rawinput, security, templating
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
@@ -22,6 +22,7 @@ from portal.celery_setup import celery_init_app
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
+from portal.disconnects import RetrySafeRequests
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
+    app.wsgi_app = RetrySafeRequests(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
@@ -62,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    disconnects.init_app(app)
     cli.init_app(app)
     _warn_about_configuration(app)
     return app
