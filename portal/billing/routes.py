@@ -3,6 +3,8 @@ An organisation's billing pages live in org_routes.py, under /orgs/<org_slug>/bi
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,6 +18,7 @@ from portal.extensions import csrf, db
 from portal.orgs import service as orgs_service
 from portal.timeutil import utcnow
 
+log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
 
@@ -110,11 +113,15 @@ def old_org_manage(slug: str) -> Response:
 def webhook() -> tuple[str, int]:
     """Verify, store by event id, answer at once; a worker does the processing."""
     try:
-        event = gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    except ValueError:
-        return "invalid signature", 400
-    if event.get("object") != "event" or not event.get("id"):
+        event = webhooks.check_shape(
+            gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+        )
+    except webhooks.MalformedEvent as exc:
+        log.warning("webhook refused, signed but malformed: %s", exc)
         return "not an event", 400
+    except ValueError as exc:
+        log.warning("webhook refused: %s", exc)
+        return "invalid signature", 400
     stored = webhooks.receive(event)
     db.session.commit()
     return ("ok" if stored else "duplicate"), 200

@@ -10,7 +10,7 @@ from flask import g
 
 from portal.accounts.models import User
 from portal.billing import customers, entitlements, plans
-from portal.billing.models import BillingCustomer, CheckoutAttempt
+from portal.billing.models import BillingCustomer, CheckoutAttempt, Subscription
 from portal.extensions import db
 from portal.orgs import service as orgs_service
 from tests.billing.helpers import make_event, post_event
@@ -71,14 +71,18 @@ def test_each_attempt_has_its_own_idempotency_key(
     assert len(keys) == 2
 
 
+def _start_individual_checkout(client, user, login, csrf_token) -> CheckoutAttempt:
+    login(client, user)
+    token = csrf_token(client, "/billing/pricing")
+    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    return db.session.scalar(db.select(CheckoutAttempt))
+
+
 def test_subscribing_through_checkout_gives_access(
     app, client, create_user, login, csrf_token, stripe_on
 ):
     user = create_user()
-    login(client, user)
-    token = csrf_token(client, "/billing/pricing")
-    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
-    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
     waiting = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert waiting.status_code == 200
     assert 'http-equiv="refresh"' in waiting.get_data(as_text=True)
@@ -95,6 +99,29 @@ def test_subscribing_through_checkout_gives_access(
     assert entitlements.can_read(user, "paid")
     done = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert "refresh" not in done.get_data(as_text=True)
+    assert "Abonnementet er aktivt" in done.get_data(as_text=True)
+
+
+def test_invoice_paid_before_checkout_completed_converges(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
+    plan = plans.get_by_code("individual_monthly")
+    sub = stripe_on.subscribe(attempt.stripe_customer_id, plan.stripe_price_id)
+    invoice = {"id": "in_early", "object": "invoice", "subscription": sub["id"]}
+    # Stripe does not promise an order: the invoice can come before the session's event.
+    assert post_event(client, make_event("invoice.paid", invoice)).status_code == 200
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(user, "paid")
+    event = make_event("checkout.session.completed", _session_obj(attempt, sub["id"]))
+    assert post_event(client, event).status_code == 200
+    db.session.refresh(attempt)
+    assert (attempt.status, attempt.stripe_subscription_id) == ("completed", sub["id"])
+    assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 1
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(user, "paid")
+    done = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert "Abonnementet er aktivt" in done.get_data(as_text=True)
 
 
