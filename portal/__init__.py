@@ -17,7 +17,6 @@ from portal.accounts import cli as accounts_cli
 from portal.accounts import hooks as accounts_hooks
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
-from portal.api.routes import bp as api_bp
 from portal.billing import banner
 from portal.billing import cli as billing_cli
 from portal.billing import service as billing_service
@@ -46,7 +45,6 @@ BLUEPRINTS = (
     billing_bp,
     org_billing_bp,
     staff_bp,
-    api_bp,
 )
 
 # Each adds its `flask …` commands to the app.

@@ -3,6 +3,7 @@ one create_app installs each listener, context processor and command exactly onc
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from portal import sqlite_pragmas
+from portal.celery_setup import TASK_PACKAGES
 from portal.orgs import scoping
 from portal.outbox import service as outbox_service
 
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 for info in pkgutil.walk_packages(portal.__path__, "portal."):
     importlib.import_module(info.name)
 from portal import sqlite_pragmas
+from portal.celery_setup import TASK_PACKAGES
 from portal.orgs import scoping
 from portal.outbox import service
 assert not event.contains(Engine, "connect", sqlite_pragmas._sqlite_pragmas)
@@ -76,3 +79,22 @@ def test_templates_get_the_header_switcher_and_the_payment_banner(app: Flask) ->
         app.update_template_context(context)
         assert callable(context["org_switcher"])
         assert callable(context["billing_payment_problem"])
+
+
+def test_every_page_a_template_links_to_exists(app: Flask) -> None:
+    """Templates link without guards (no has_endpoint): each url_for target must be served."""
+    named = set()
+    for path in (ROOT / "portal" / "templates").rglob("*.html"):
+        named |= set(re.findall(r"url_for\(\s*'([\w.]+)'", path.read_text(encoding="utf-8")))
+    assert named, "found no url_for in the templates"
+    missing = {name for name in named if name not in app.view_functions}
+    assert not missing, missing
+
+
+def test_celery_looks_for_tasks_exactly_where_domains_have_them() -> None:
+    with_tasks = {f"portal.{path.parent.name}" for path in (ROOT / "portal").glob("*/tasks.py")}
+    assert set(TASK_PACKAGES) == with_tasks
+
+
+def test_nothing_is_served_under_the_reserved_api_prefix(app: Flask) -> None:
+    assert not [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api")]
