@@ -31,12 +31,13 @@ from portal.timeutil import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+# slug, Norwegian name, English name
 CATEGORIES = (
-    ("strategisk-planlegging", "Strategisk planlegging"),
-    ("ikt-strategi", "IKT-strategi"),
-    ("digitalisering", "Digitalisering"),
-    ("ledelse", "Ledelse"),
-    ("markedsforing", "Markedsføring"),
+    ("strategisk-planlegging", "Strategisk planlegging", "Strategic planning"),
+    ("ikt-strategi", "IKT-strategi", "IT strategy"),
+    ("digitalisering", "Digitalisering", "Digitalisation"),
+    ("ledelse", "Ledelse", "Leadership"),
+    ("markedsforing", "Markedsføring", "Marketing"),
 )
 
 
@@ -96,12 +97,15 @@ def audit(
 
 
 def ensure_categories() -> list[Category]:
-    """The five standard categories exist (idempotent)."""
+    """The five standard categories exist, each with an English name (idempotent; an editor's
+    own English name is kept)."""
     existing = {c.slug: c for c in db.session.scalars(select(Category))}
-    for position, (slug, name) in enumerate(CATEGORIES):
+    for position, (slug, name, name_en) in enumerate(CATEGORIES):
         if slug not in existing:
             existing[slug] = Category(slug=slug, name=name, position=position)
             db.session.add(existing[slug])
+        if not existing[slug].name_en:
+            existing[slug].name_en = name_en
     db.session.flush()
     return list(existing.values())
 
@@ -317,8 +321,9 @@ def input_from(article: Article) -> ArticleInput:
     )
 
 
-def upsert_category(slug: str, name: str, description: str = "") -> Category:
-    """Create or update a category by slug."""
+def upsert_category(slug: str, name: str, description: str = "", name_en: str = "") -> Category:
+    """Create or update a category by slug; the English name may be empty (then the
+    Norwegian one is shown in English too)."""
     slug = slug.strip()
     if not SLUG_RE.match(slug):
         raise ContentError({"slug": _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")})
@@ -330,5 +335,6 @@ def upsert_category(slug: str, name: str, description: str = "") -> Category:
         category = Category(slug=slug, position=100)
         db.session.add(category)
     category.name, category.description = name, strip_text(description)
+    category.name_en = strip_text(name_en)[:120]
     db.session.flush()
     return category

@@ -51,6 +51,7 @@ class ActionForm(FlaskForm):
 class CategoryForm(FlaskForm):
     slug = StringField(_l("Adresse (slug)"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Navn på engelsk"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Optional(), Length(max=2000)])
 
 

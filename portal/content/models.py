@@ -28,6 +28,8 @@ class Category(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Shown in the English UI; empty falls back to the Norwegian name.
+    name_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -8,7 +8,7 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.content import feeds, paywall, search, service  # noqa: F401 - feeds adds views
+from portal.content import feeds, labels, paywall, search, service  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
 from portal.content.pagecache import anonymous_cache
@@ -103,8 +103,9 @@ def _listing(template_args: dict[str, Any], statement: Any, endpoint: str, slug:
 @anonymous_cache
 def category(slug: str) -> str:
     found = service.category_by_slug(slug) or abort(404)
+    name = labels.category_name(found)
     return _listing(
-        {"heading": found.name, "intro": found.description, "crumb": found.name},
+        {"heading": name, "intro": found.description, "crumb": name},
         service.in_category(found),
         "content.category",
         slug,
