@@ -6,12 +6,18 @@ from __future__ import annotations
 from flask import Blueprint
 
 from portal.content import labels
-from portal.content.models import Category
+from portal.content.models import Article, Category
 
 bp = Blueprint("content", __name__)
 
 
 @bp.app_template_filter("article_status")
+def _article_status(article: Article) -> str:
+    """An article's status in words, as readers experience it (a due scheduled one is published)."""
+    return labels.status_label(labels.effective_status(article))
+
+
+@bp.app_template_filter("status_label")
 def _status_label(status: str) -> str:
     return labels.status_label(status)
 

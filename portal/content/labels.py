@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.content.models import Article, Category, ContentAudit
 from portal.extensions import db
-from portal.timeutil import local_time
+from portal.timeutil import local_time, utcnow
 
 STATUS_LABELS = {
     "draft": _l("Utkast"),
@@ -37,6 +37,15 @@ AUDIT_ACTIONS = {
     "category": _l("lagret en kategori"),
     "author": _l("lagret en forfatter"),
 }
+
+
+def effective_status(article: Article, now: datetime | None = None) -> str:
+    """The status a person should read: a scheduled article whose time has come is published
+    (readers already see it, even before content.publish_due has run)."""
+    due = article.published_at is not None and article.published_at <= (now or utcnow())
+    if article.status == "scheduled" and due:
+        return "published"
+    return article.status
 
 
 def status_label(status: str) -> str:

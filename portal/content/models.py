@@ -115,6 +115,9 @@ class ArticleRevision(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     lede: Mapped[str] = mapped_column(Text, default="")
     body_md: Mapped[str] = mapped_column(Text, default="")
+    # Address, category, access, author, tags, featured, related (editorial.metadata_of);
+    # empty for revisions made before it was kept.
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

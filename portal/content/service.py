@@ -117,7 +117,12 @@ def staff_list(
 ) -> Select[tuple[Article]]:
     """Every article (drafts too) for the back office, newest change first."""
     statement = select(Article).order_by(Article.updated_at.desc())
-    if status:
+    # By the status a person reads (labels.effective_status): a due scheduled one is published.
+    if status == "published":
+        statement = statement.where(visible())
+    elif status == "scheduled":
+        statement = statement.where(Article.status == "scheduled", Article.published_at > utcnow())
+    elif status:
         statement = statement.where(Article.status == status)
     if category:
         statement = statement.where(Article.category.has(Category.slug == category))

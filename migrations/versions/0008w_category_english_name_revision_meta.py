@@ -1,4 +1,4 @@
-"""category English name
+"""category English name, revision metadata
 
 Revision ID: 0008w
 Revises: 0005
@@ -29,11 +29,15 @@ def upgrade():
         batch.add_column(
             sa.Column("name_en", sa.String(length=120), nullable=False, server_default="")
         )
+    with op.batch_alter_table("article_revisions") as batch:
+        batch.add_column(sa.Column("meta", sa.JSON(), nullable=True))
     categories = sa.table("categories", sa.column("slug", sa.String), sa.column("name_en", sa.String))
     for slug, name in _STANDARD.items():
         op.execute(categories.update().where(categories.c.slug == slug).values(name_en=name))
 
 
 def downgrade():
+    with op.batch_alter_table("article_revisions") as batch:
+        batch.drop_column("meta")
     with op.batch_alter_table("categories") as batch:
         batch.drop_column("name_en")
