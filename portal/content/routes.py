@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
@@ -56,11 +57,11 @@ def article(slug: str) -> str:
         article=view,
         related=service.related(found),
         canonical=absolute("content.article", slug=view.slug),
-        json_ld=_json_ld(view),
+        json_ld=_json_ld(view, service.modified_at(found)),
     )
 
 
-def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
+def _json_ld(view: paywall.ReaderArticle, modified: datetime | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -68,7 +69,7 @@ def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
         "description": view.lede,
         "mainEntityOfPage": absolute("content.article", slug=view.slug),
         "datePublished": view.published_at.isoformat() if view.published_at else None,
-        "dateModified": view.updated_at.isoformat(),
+        "dateModified": modified.isoformat() if modified else None,
         "articleSection": view.category.name,
         "keywords": [t.name for t in view.tags],
         "isAccessibleForFree": view.is_free,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,6 +43,41 @@ def get_published(slug: str) -> Article | None:
     return db.session.scalar(
         select(Article).where(Article.slug == slug, visible()).options(selectinload(Article.tags))
     )
+
+
+def _last_revision() -> Any:
+    return (
+        select(ArticleRevision.article_id, func.max(ArticleRevision.created_at).label("at"))
+        .group_by(ArticleRevision.article_id)
+        .subquery()
+    )
+
+
+def _modified(published_at: datetime | None, revised_at: datetime | None) -> datetime | None:
+    # A revision is written when a save changes the article, so the newest one is the last
+    # real change; changes made before publication count as the publication itself.
+    moments = [m.astimezone(UTC) for m in (published_at, revised_at) if m is not None]
+    return max(moments) if moments else None
+
+
+def modified_at(article: Article) -> datetime | None:
+    """When the article's content last really changed (schema.org dateModified)."""
+    revised = db.session.scalar(
+        select(func.max(ArticleRevision.created_at)).where(ArticleRevision.article_id == article.id)
+    )
+    return _modified(article.published_at, revised)
+
+
+def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]:
+    """Visible articles, newest first, each with modified_at's answer (one query: sitemap)."""
+    last = _last_revision()
+    rows = db.session.execute(
+        published()
+        .outerjoin(last, last.c.article_id == Article.id)
+        .add_columns(last.c.at)
+        .limit(limit)
+    ).all()
+    return [(article, _modified(article.published_at, at)) for article, at in rows]
 
 
 def get_by_id(article_id: int) -> Article | None:
