@@ -47,14 +47,14 @@ class ActionForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    slug = StringField(_l("Adresse (slug)"), validators=[DataRequired(), Length(max=80)])
+    slug = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Navn på engelsk"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Optional(), Length(max=2000)])
 
 
 class AuthorForm(FlaskForm):
-    slug = StringField(_l("Adresse (slug)"), validators=[DataRequired(), Length(max=80)])
+    slug = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=120)])
     bio = TextAreaField(_l("Kort om forfatteren"), validators=[Optional(), Length(max=2000)])
     photo_url = StringField(_l("Bilde (adresse)"), validators=[Optional(), Length(max=500)])
