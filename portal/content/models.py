@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, relationship
 
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
@@ -87,6 +87,9 @@ class Article(db.Model):
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[Author | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
+    # When the newest revision was written, loaded with the article where a page needs it
+    # (content.service.get_published); None when not loaded or never revised.
+    last_revised_at: Mapped[datetime | None] = query_expression()
 
 
 class ArticleLink(db.Model):

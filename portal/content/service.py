@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.content.models import (
@@ -41,7 +41,12 @@ def published() -> Select[tuple[Article]]:
 def get_published(slug: str) -> Article | None:
     """One visible article with category, author and tags; its full body stays unloaded."""
     return db.session.scalar(
-        select(Article).where(Article.slug == slug, visible()).options(selectinload(Article.tags))
+        select(Article)
+        .where(Article.slug == slug, visible())
+        .options(
+            selectinload(Article.tags),
+            with_expression(Article.last_revised_at, _newest_revision()),
+        )
     )
 
 
@@ -60,12 +65,18 @@ def _modified(published_at: datetime | None, revised_at: datetime | None) -> dat
     return max(moments) if moments else None
 
 
-def modified_at(article: Article) -> datetime | None:
-    """When the article's content last really changed (schema.org dateModified)."""
-    revised = db.session.scalar(
-        select(func.max(ArticleRevision.created_at)).where(ArticleRevision.article_id == article.id)
+def _newest_revision() -> Any:
+    return (
+        select(func.max(ArticleRevision.created_at))
+        .where(ArticleRevision.article_id == Article.id)
+        .scalar_subquery()
     )
-    return _modified(article.published_at, revised)
+
+
+def modified_at(article: Article) -> datetime | None:
+    """When the article's content last really changed (schema.org dateModified); the article
+    must come from get_published, which loads its newest revision's time in the same query."""
+    return _modified(article.published_at, article.last_revised_at)
 
 
 def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]:
