@@ -63,3 +63,21 @@ def test_an_event_without_a_sentence_still_reads_as_words(
     assert newest.sentence == "Olga Eier gjorde en endring"
     assert "workspace" not in newest.sentence
     assert [(c.before, c.after) for c in newest.changes] == [("a", "b")]
+
+
+def test_the_log_page_reads_in_the_chosen_language(
+    client,
+    login,
+    csrf_token,
+    make_org,
+    create_user,  # noqa: ANN001
+) -> None:
+    owner = create_user(name="Olga Eier")
+    make_org(owner, slug="sprak-as", name="Språk AS")
+    login(client, owner)
+    page = client.get("/orgs/sprak-as/audit").get_data(as_text=True)
+    assert "Olga Eier opprettet organisasjonen" in page and "org.created" not in page
+    token = csrf_token(client, "/orgs/sprak-as/audit")
+    client.post("/language", data={"lang": "en", "csrf_token": token})
+    page = client.get("/orgs/sprak-as/audit").get_data(as_text=True)
+    assert "Olga Eier created the organisation" in page
