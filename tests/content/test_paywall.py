@@ -50,7 +50,7 @@ def test_access_matrix(
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "Åpningen er offentlig" in page
     assert (GATED_PHRASE in page) is full
-    assert ('class="paywall-box"' in page) is not full
+    assert ('id="paywall"' in page) is not full
 
 
 def test_paywall_box_links_back_to_the_article(
@@ -191,7 +191,8 @@ def test_json_ld_marks_the_gated_part_and_is_escaped(
     assert raw is not None
     data = json.loads(raw.group(1))
     assert data["@type"] == "Article" and data["isAccessibleForFree"] is False
-    assert data["hasPart"]["cssSelector"] == ".paywalled-section"
+    # Served to an anonymous reader: the selector names the paywall box standing in for the text.
+    assert data["hasPart"]["cssSelector"] == ".paywalled-content"
     assert data["headline"] == "Tittel </script><script>alert(1)</script>"
     assert "<script>alert(1)" not in page
     assert '<link rel="canonical" href="http://localhost/articles/' in page
