@@ -205,3 +205,23 @@ def test_anonymous_article_page_sets_no_cookie_and_carries_no_token(
     response = client.get("/articles/kanari-members")
     assert "Set-Cookie" not in response.headers
     assert "csrf_token" not in response.get_data(as_text=True)
+
+
+def test_staff_preview_is_decided_by_the_paywall_module(
+    app: Flask, canaries: dict[str, Article]
+) -> None:
+    """Visitor and free member are stand-ins asked of can_read; a subscriber reads all."""
+    from portal.content.paywall import PREVIEW_PERSONAS, preview_for
+
+    expected = {
+        "anonymous": {"members": False, "paid": False},
+        "member": {"members": True, "paid": False},
+        "subscriber": {"members": True, "paid": True},
+    }
+    assert set(PREVIEW_PERSONAS) == set(expected)
+    for persona, by_access in expected.items():
+        for access, full in by_access.items():
+            view = preview_for(canaries[access], persona)
+            assert view.full is full, (persona, access)
+            assert (CANARY[access] in view.html) is full, (persona, access)
+    assert preview_for(canaries["paid"], "nobody-in-particular").full is False
