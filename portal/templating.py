@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_babel import get_locale
 
+from portal.money import format_nok
+
 
 def has_endpoint(name: str) -> bool:
     """Lets shared templates link to pages of domains that may be switched off."""
@@ -18,3 +20,4 @@ def current_locale() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale=current_locale)
+    app.jinja_env.filters["nok"] = format_nok

@@ -30,7 +30,9 @@ def _billing_globals() -> dict[str, object]:
     return {
         "billing_payment_problem": lambda fresh=False: banner.cached_payment_problem(
             current_user, fresh=fresh
-        )
+        ),
+        "paywall_offer": lambda: plans.consumer_offer(current_app.config["VAT_RATE_PERCENT"]),
+        "billing_payments_on": gateway.enabled,
     }
 
 
