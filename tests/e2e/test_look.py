@@ -7,6 +7,7 @@ walk checks the main journey without a mouse.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,8 @@ def test_every_page_fits_the_screen_and_passes_axe(
             response = page.goto(path)
             expected = 404 if path == "/finnes-ikke" else 200
             assert response.status == expected, f"{path}: {response.status}"
-            name = f"{persona}-{width}-{path.strip('/').replace('/', '_') or 'home'}"
+            slug = re.sub(r"[^A-Za-z0-9-]+", "_", path.strip("/")) or "home"
+            name = f"{persona}-{width}-{slug}"
             page.screenshot(path=str(screenshots / f"{name[:120]}.png"), full_page=True)
             failures += [f"{path}: {problem}" for problem in _problems(page, axe)]
         assert not failures, "\n".join(failures)
