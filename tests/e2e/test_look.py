@@ -195,7 +195,7 @@ def _tab_to_field(page: Any, field_id: str, limit: int = 40) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_way_to_buying_works_by_keyboard_alone(
-    browser: Any, demo_site: dict[str, Any], width: int
+    browser: Any, demo_site: dict[str, Any], axe: Any, width: int
 ) -> None:
     """Skip link, menu (folded on a phone), paywall, pricing, quote request: no mouse."""
     context = _context(browser, demo_site["url"], width)
@@ -229,5 +229,6 @@ def test_the_way_to_buying_works_by_keyboard_alone(
         page.keyboard.press("Enter")
         page.wait_for_url("**/contact/sent**")
         assert page.get_by_role("heading", name="Takk for henvendelsen").is_visible()
+        assert _problems(page, axe) == []
     finally:
         context.close()
