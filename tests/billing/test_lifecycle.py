@@ -322,3 +322,14 @@ def test_a_payment_failure_that_stripe_has_since_recovered_sends_no_mail(
         client, make_event("invoice.payment_failed", {"id": "in_owed", "subscription": sub["id"]})
     )
     assert len(_mails("billing-payment-failed")) == 1
+
+
+def test_buying_seats_without_online_payment_leads_to_an_invoice_quote(
+    app, client, create_user, create_org, login
+):
+    owner = create_user()
+    org = create_org(owner, name="Kvote AS")
+    login(client, owner)
+    page = client.get(f"/billing/orgs/{org.slug}/manage").get_data(as_text=True)
+    assert "/contact?topic=organisation&amp;org=Kvote+AS" in page
+    assert "Be om tilbud med faktura" in page
