@@ -23,6 +23,7 @@ from portal.core.routes import bp as core_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
+from portal.workspace.routes import bp as workspace_bp
 
 BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp)
 
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_blueprint(workspace_bp)
 
     templating.init_app(app)
     security.init_app(app)

@@ -44,6 +44,11 @@ def get_published(slug: str) -> Article | None:
     )
 
 
+def article_slugs() -> set[str]:
+    """Every article's slug, whatever its status (templates check the articles they link)."""
+    return set(db.session.scalars(select(Article.slug)))
+
+
 def get_by_id(article_id: int) -> Article | None:
     return db.session.get(Article, article_id)
 

@@ -1,1 +1,1 @@
-"""Workspace: being built in a later issue."""
+"""The strategy workspace: workbooks from templates, goals, measures, method checks."""

@@ -1,0 +1,97 @@
+"""The workspace blueprint under /orgs/<org_slug>/workspace, its access decorators and the
+"validate → call the service → commit → flash → redirect" idiom its views share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import flash, g, redirect, render_template
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+
+from portal.extensions import db
+from portal.orgs.blueprint import org_blueprint, require_role
+from portal.workspace import labels, service
+from portal.workspace.errors import WorkspaceError
+
+bp = org_blueprint("workspace", __name__, "/workspace")
+
+
+def read_only() -> bool:
+    """Whether the organisation's access has lapsed (asked once per request)."""
+    if "workspace_read_only" not in g:
+        g.workspace_read_only = service.is_read_only(g.org)
+    return g.workspace_read_only
+
+
+def can_edit() -> bool:
+    return g.membership.has_role("editor") and not read_only()
+
+
+def can_comment() -> bool:
+    return not read_only()
+
+
+def _refuse_when_lapsed() -> tuple[str, int] | None:
+    if read_only():
+        return render_template("workspace/read_only.html", **page()), 403
+    return None
+
+
+def editor_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Owners, admins and editors, while the organisation has access."""
+
+    @require_role("editor")
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return _refuse_when_lapsed() or view(*args, **kwargs)
+
+    return wrapper
+
+
+def commenter_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Every member, while the organisation has access."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return _refuse_when_lapsed() or view(*args, **kwargs)
+
+    return wrapper
+
+
+def page(**context: Any) -> dict[str, Any]:
+    """The context every workspace page gets."""
+    return {
+        "org": g.org,
+        "membership": g.membership,
+        "can_edit": can_edit(),
+        "can_comment": can_comment(),
+        "read_only": read_only(),
+        "labels": labels,
+        "locale": str(get_locale() or "nb"),
+        **context,
+    }
+
+
+def submit(
+    form: FlaskForm,
+    action: Callable[[], Any],
+    done: str,
+    target: Callable[[Any], str] | str,
+    render: Callable[[int], Any],
+) -> Any:
+    """Validate, run the service action, commit, flash and redirect; errors re-render the form
+    (422) with the domain error shown above it and nothing written."""
+    if form.validate_on_submit():
+        try:
+            result = action()
+        except WorkspaceError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            return render(422)
+        db.session.commit()
+        flash(done, "success")
+        return redirect(target(result) if callable(target) else target)
+    return render(422 if form.is_submitted() else 200)
