@@ -100,7 +100,8 @@ def save(
     """
     kind = KIND_OF[type(row)]
     values = dict(values)
-    values["owner_id"] = check_owner(org, values.get("owner_id"))
+    if "owner_id" in values:
+        values["owner_id"] = check_owner(org, values["owner_id"])
     if "goal_id" in values and values["goal_id"]:
         values["goal_id"] = _own_ids(org, workbook, Goal, [values["goal_id"]])[0]
     elif "goal_id" in values:

@@ -3,6 +3,7 @@
 from portal.workspace import (  # noqa: F401 - they register views
     planning_views,
     section_views,
+    staff_views,
     version_views,
     workbook_views,
 )

@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.billing import entitlements
 from portal.content.rendering import sanitise
 from portal.extensions import db
-from portal.orgs import audit
+from portal.orgs import audit, scoping
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Membership, Organization, OrgAuditEntry
 from portal.timeutil import utcnow
@@ -213,7 +213,7 @@ def save_section(
         return content
     content.prose_md = prose_md
     content.prose_html = render_prose(prose_md)
-    content.updated_by_id = actor.id
+    content.updated_by = actor
     content.updated_at = utcnow()
     try:
         db.session.flush()
@@ -380,3 +380,20 @@ def section_content_by_key(org: Organization, workbook: Workbook, key: str) -> S
     if content is None:
         abort(404)
     return content
+
+
+def template_usage() -> list[tuple[Template, int]]:
+    """Every stored template version with the number of workbooks (in all organisations)
+    made from it: a marked cross-tenant count for staff."""
+    counts = (
+        select(Workbook.template_id, func.count().label("n"))
+        .group_by(Workbook.template_id)
+        .subquery()
+    )
+    query = (
+        select(Template, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.template_id == Template.id)
+        .order_by(Template.key, Template.version.desc())
+    )
+    with scoping.system_scope():
+        return [(template, n) for template, n in db.session.execute(query)]
