@@ -157,3 +157,22 @@ def history() -> str:
         "workspace/history.html",
         **page(activity=[(e, activity.describe(e)) for e in entries]),
     )
+
+
+@bp.app_context_processor
+def panel_context() -> dict[str, Any]:
+    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next."""
+
+    def workspace_panel() -> dict[str, Any]:
+        org = g.org
+        workbooks = service.workbooks(org)
+        focus = workbooks[0] if workbooks else None
+        return {
+            "workbooks": workbooks[:5],
+            "done": progress.completion(org, workbooks[:5]),
+            "focus": focus,
+            "gaps": method.check(documents.overview(org, focus)) if focus else [],
+            "due": service.measures_due(org, date.today(), limit=5),
+        }
+
+    return {"workspace_panel": workspace_panel}

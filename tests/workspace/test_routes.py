@@ -227,3 +227,10 @@ def test_period_ending_before_it_starts_is_refused(client, login, post, acme, wb
     response = post(f"{base(wb)}/settings", form)
     assert response.status_code == 422
     assert "Perioden kan ikke slutte før den begynner." in response.get_data(as_text=True)
+
+
+def test_the_organisation_overview_shows_the_workspace(client, login, acme, wb) -> None:
+    login(client, acme.member)
+    page = client.get("/orgs/acme/").get_data(as_text=True)
+    assert "Gå til arbeidsrommet" in page and "Strategi" in page
+    assert "Koblingen til virksomhetsstrategien er ikke beskrevet." in page
