@@ -61,6 +61,12 @@ def commenter_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@bp.app_template_filter("ws_day")
+def ws_day(value: str | None) -> str:
+    """An ISO date of the plain workbook data as dd.mm.yyyy (a filter: cheaper than a macro)."""
+    return f"{value[8:10]}.{value[5:7]}.{value[0:4]}" if value else "–"
+
+
 def page(**context: Any) -> dict[str, Any]:
     """The context every workspace page gets."""
     return {
@@ -70,6 +76,8 @@ def page(**context: Any) -> dict[str, Any]:
         "can_comment": can_comment(),
         "read_only": read_only(),
         "labels": labels,
+        # Translated once per page, not once per row.
+        "status_names": {k: str(v) for k, v in labels.MEASURE_STATUS.items()},
         "locale": str(get_locale() or "nb"),
         **context,
     }
