@@ -22,7 +22,7 @@ from portal.orgs import audit, scoping
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Membership, Organization, OrgAuditEntry
 from portal.timeutil import utcnow
-from portal.workspace import activity, labels
+from portal.workspace import activity, documents, labels
 from portal.workspace.errors import ConflictError, WorkspaceError
 from portal.workspace.models import (
     NEXT_STATUSES,
@@ -30,6 +30,7 @@ from portal.workspace.models import (
     Item,
     Measure,
     SectionContent,
+    Snapshot,
     Template,
     Workbook,
 )
@@ -397,3 +398,25 @@ def template_usage() -> list[tuple[Template, int]]:
     )
     with scoping.system_scope():
         return [(template, n) for template, n in db.session.execute(query)]
+
+
+def workbook_document_data(
+    org: Organization, workbook_id: int, snapshot_id: int | None = None
+) -> dict[str, Any]:
+    """The whole workbook (or one adopted version of it) as plain data for exports: dicts,
+    lists, strings and numbers only (see docs/workspace.md). Another organisation's ids, or a
+    snapshot of another workbook, raise LookupError. Works without a request (export tasks)."""
+    workbook = db.session.scalar(Workbook.select_for(org).where(Workbook.id == workbook_id))
+    if workbook is None:
+        raise LookupError(workbook_id)
+    if snapshot_id is None:
+        return documents.full(org, workbook)
+    snapshot = db.session.scalar(
+        Snapshot.select_for(org).where(
+            Snapshot.id == snapshot_id, Snapshot.workbook_id == workbook.id
+        )
+    )
+    if snapshot is None:
+        raise LookupError(snapshot_id)
+    return {**snapshot.data, "snapshot": {"id": snapshot.id, "name": snapshot.name,
+            "adopted_at": snapshot.created_at.isoformat()}}  # fmt: skip

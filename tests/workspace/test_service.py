@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.outbox.models import OutboxItem
-from portal.workspace import activity, planning, service
+from portal.workspace import activity, planning, service, snapshots
 from portal.workspace.errors import ConflictError, WorkspaceError
 from portal.workspace.models import Goal, Measure
 from tests.workspace.factories import add_goal, add_measure, make_workbook
@@ -109,3 +110,18 @@ def test_status_moves_only_along_the_lifecycle(acme, wb) -> None:
         with pytest.raises(WorkspaceError):
             service.change_status(acme.org, acme.owner, wb, "revised")
     assert wb.status == "review"
+
+
+def test_exports_get_plain_data_of_the_workbook_or_a_version(acme, fjord, wb) -> None:
+    add_goal(acme, wb, "Flere kunder")
+    with scoping.org_scope(acme.org):
+        snap = snapshots.adopt(acme.org, acme.owner, wb, "V1")
+        add_goal(acme, wb, "Etterpå")
+        live = service.workbook_document_data(acme.org, wb.id)
+        frozen = service.workbook_document_data(acme.org, wb.id, snap.id)
+    assert [g["title"] for g in live["goals"]] == ["Flere kunder", "Etterpå"]
+    assert [g["title"] for g in frozen["goals"]] == ["Flere kunder"]
+    assert frozen["snapshot"]["name"] == "V1"
+    assert json.loads(json.dumps(live)) == live  # plain data only
+    with scoping.org_scope(fjord.org), pytest.raises(LookupError):
+        service.workbook_document_data(fjord.org, wb.id)
