@@ -234,3 +234,26 @@ def test_the_organisation_overview_shows_the_workspace(client, login, acme, wb) 
     page = client.get("/orgs/acme/").get_data(as_text=True)
     assert "Gå til arbeidsrommet" in page and "Strategi" in page
     assert "Koblingen til virksomhetsstrategien er ikke beskrevet." in page
+
+
+def test_comments_on_items_stay_inside_the_workbook(client, login, post, acme, fjord, wb) -> None:
+    goal = add_goal(acme, wb, "Kommentert mål")
+    theirs = add_goal(fjord, make_workbook(fjord, "Fjords"), "Fjords mål")
+    sid = section_id(acme, wb, "digitale-mal")
+    login(client, acme.member)
+    url = f"{base(wb)}/sections/{sid}/comments"
+    assert post(url, {"body": "Godt mål", "target": f"goal:{goal.id}"}).status_code == 302
+    assert post(url, {"body": "Lurt", "target": f"goal:{theirs.id}"}).status_code == 404
+    with scoping.org_scope(acme.org):
+        comments = service.comments(acme.org, wb, "digitale-mal")
+    assert [(c.body, c.item_kind, c.item_id) for c in comments] == [("Godt mål", "goal", goal.id)]
+
+
+def test_scripts_in_row_fields_are_stripped(client, login, post, acme, wb) -> None:
+    login(client, acme.editor)
+    form = {"title": "<script>alert(1)</script>Mål <b>én</b>", "description": "<i>x</i>",
+            "owner_id": "0"}  # fmt: skip
+    assert post(f"{base(wb)}/goals/new", form).status_code == 302
+    with scoping.org_scope(acme.org):
+        goal = db.session.scalar(Goal.select_for(acme.org))
+    assert (goal.title, goal.description) == ("Mål én", "x")
