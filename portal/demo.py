@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+import click
 from flask import Flask
 
 from portal.accounts import demo as accounts_demo
-from portal.billing import cli as billing_cli
 from portal.billing import demo as billing_demo
-from portal.content import cli as content_cli
 from portal.content import demo as content_demo
+from portal.extensions import db
 from portal.orgs import demo as orgs_demo
-from portal.workspace import cli as workspace_cli
 from portal.workspace import demo as workspace_demo
-
-# Domains add their `register(app)` CLI functions here.
-CLI_REGISTRARS: list[Callable[[Flask], None]] = [billing_cli.register, content_cli.register]
-CLI_REGISTRARS.append(workspace_cli.register)
 
 
 def seed_all() -> list[str]:
@@ -30,3 +23,13 @@ def seed_all() -> list[str]:
     summary.append("demo articles: " + ", ".join(f"{k} {v}" for k, v in articles.items()))
     summary += workspace_demo.seed(users)
     return summary
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load idempotent demo data: users, content, organisations, plans and grants."""
+        summary = seed_all()
+        db.session.commit()
+        for line in summary:
+            click.echo(line)

@@ -121,3 +121,9 @@ def describe(subject: User | Organization | AnonymousUserMixin | None) -> Summar
     if isinstance(subject, Organization):
         return for_org(subject)
     return for_user(subject)
+
+
+def access_context() -> dict[str, object]:
+    """Templates' `paid_access(user_or_org)`: what gives paid access now (billing/_access.html);
+    create_app installs it as a context processor."""
+    return {"paid_access": describe}

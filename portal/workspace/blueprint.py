@@ -7,14 +7,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import flash, g, redirect, render_template
+from flask import g, redirect, render_template
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
-from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.workspace import labels, service
-from portal.workspace.errors import WorkspaceError
 
 bp = org_blueprint("workspace", __name__, "/workspace")
 
@@ -90,16 +90,10 @@ def submit(
     target: Callable[[Any], str] | str,
     render: Callable[[int], Any],
 ) -> Any:
-    """Validate, run the service action, commit, flash and redirect; errors re-render the form
-    (422) with the domain error shown above it and nothing written."""
-    if form.validate_on_submit():
-        try:
-            result = action()
-        except WorkspaceError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return render(422)
-        db.session.commit()
-        flash(done, "success")
-        return redirect(target(result) if callable(target) else target)
-    return render(422 if form.is_submitted() else 200)
+    """The house form idiom (form_flow.handle_form) with a URL, or a function of the action's
+    result giving one, to go to afterwards (303)."""
+
+    def go(result: Any) -> Response:
+        return redirect(target(result) if callable(target) else target, code=303)
+
+    return handle_form(form, page=render, action=action, success=go, flash_message=done)

@@ -99,6 +99,7 @@ def _page(
             row=row,
             form=form,
             back=_section_url(wb, kind),
+            urls=_urls(kind, wb, row),
             action_form=ActionForm(formdata=None),
             **extra,
         ),  # fmt: skip
@@ -133,6 +134,17 @@ def _save(kind: Kind, wb: Workbook, row: Any) -> Any:
         lambda saved: _row_url(kind, wb, saved),
         lambda status: _page(kind, wb, row if row.id else None, form, status, **extra),
     )  # fmt: skip
+
+
+def _urls(kind: Kind, wb: Workbook, row: Any | None) -> dict[str, str]:
+    """Where the row's form posts (create or update) and where its removal goes."""
+    if row is None:
+        return {"save": url_for(f"workspace.{kind.name}_create", workbook_id=wb.id)}
+    ids = {"workbook_id": wb.id, f"{kind.name}_id": row.id}
+    return {
+        "save": url_for(f"workspace.{kind.name}_update", **ids),
+        "delete": url_for(f"workspace.{kind.name}_delete", **ids),
+    }
 
 
 def _row_url(kind: Kind, wb: Workbook, row: Any) -> str:
@@ -170,7 +182,7 @@ def _delete(kind: Kind, workbook_id: int, row_id: int) -> Any:
         planning.remove(g.org, g.membership.user, wb, row)
         db.session.commit()
         flash(str(kind.removed), "success")
-    return redirect(back)
+    return redirect(back, code=303)
 
 
 def _register(name: str) -> None:

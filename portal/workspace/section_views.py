@@ -56,6 +56,9 @@ def _render(
             action_form=ActionForm(formdata=None),
             items=service.items(org, wb, content.section_key),
             rows=planning.rows(org, wb, model) if model else [],
+            new_row_url=url_for(f"workspace.{section['kind'][:-1]}_new", workbook_id=wb.id)
+            if model
+            else None,
             measure_data=documents.measure_rows(org, wb) if section["kind"] == "measures" else [],
             comments=service.comments(org, wb, content.section_key),
             conflict=conflict,
@@ -97,7 +100,7 @@ def save_section(workbook_id: int, section_id: int) -> Any:
         return _render(wb, fresh, 409, form=form, conflict=conflict)
     db.session.commit()
     flash(_("Teksten er lagret."), "success")
-    return redirect(_section_url(wb, content))
+    return redirect(_section_url(wb, content), code=303)
 
 
 @bp.post("/<int:workbook_id>/sections/<int:section_id>/items")
@@ -139,7 +142,7 @@ def delete_item(workbook_id: int, item_id: int) -> Any:
         service.remove_item(org, g.membership.user, wb, item)
         db.session.commit()
         flash(_("Punktet er fjernet."), "success")
-    return redirect(_section_url(wb, content, "items"))
+    return redirect(_section_url(wb, content, "items"), code=303)
 
 
 @bp.post("/<int:workbook_id>/sections/<int:section_id>/comments")

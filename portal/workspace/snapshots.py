@@ -24,10 +24,15 @@ class SnapshotImmutable(RuntimeError):
     """Raised when code tries to change an adopted version."""
 
 
-@event.listens_for(Snapshot, "before_update")
 def _refuse_update(mapper: Mapper[Any], connection: Connection, target: Snapshot) -> None:
     # The database refuses too (append-only for the runtime role); this names the mistake.
     raise SnapshotImmutable(f"snapshot {target.id} is immutable")
+
+
+def install() -> None:
+    """Make the ORM refuse to update a snapshot (create_app calls this once)."""
+    if not event.contains(Snapshot, "before_update", _refuse_update):
+        event.listen(Snapshot, "before_update", _refuse_update)
 
 
 def adopt(org: Organization, actor: User, workbook: Workbook, name: str) -> Snapshot:

@@ -159,7 +159,6 @@ def history() -> str:
     )
 
 
-@bp.app_context_processor
 def panel_context() -> dict[str, Any]:
     """`workspace_panel()` for the organisation's overview: its workbooks and what to do next."""
 

@@ -31,39 +31,39 @@ def test_editors_create_a_workbook_and_fill_it_in(client, login, post, acme: Ten
     assert "Ny arbeidsbok" in client.get("/orgs/acme/workspace/").get_data(as_text=True)
     form = {"template_id": template.id, "title": "Plan", "period_from": "2026", "period_to": "2029"}
     response = post("/orgs/acme/workspace/new", form)
-    assert response.status_code == 302
+    assert response.status_code == 303
     with scoping.org_scope(acme.org):
         wb = db.session.scalar(Workbook.select_for(acme.org).where(Workbook.title == "Plan"))
     assert wb.template_id == template.id and wb.status == "draft"
     sid = section_id(acme, wb, "mandat")
     assert post(f"{base(wb)}/sections/{sid}", {"prose": "Vi skal **vokse**.", "version": "1"}
-                ).status_code == 302  # fmt: skip
+                ).status_code == 303  # fmt: skip
     page = client.get(f"{base(wb)}/sections/{sid}").get_data(as_text=True)
     assert "Vi skal **vokse**." in page
     grid = section_id(acme, wb, "swot")
     assert post(f"{base(wb)}/sections/{grid}/items",
-                {"box": "styrker", "title": "Raske", "text": ""}).status_code == 302  # fmt: skip
+                {"box": "styrker", "title": "Raske", "text": ""}).status_code == 303  # fmt: skip
     goal_form = {"title": "Flere kunder", "indicator_unit": "%", "baseline": "10",
                  "target": "40,5", "owner_id": "0"}  # fmt: skip
-    assert post(f"{base(wb)}/goals/new", goal_form).status_code == 302
+    assert post(f"{base(wb)}/goals/new", goal_form).status_code == 303
     with scoping.org_scope(acme.org):
         goal = db.session.scalar(Goal.select_for(acme.org))
     assert str(goal.target) == "40.5000"
     assert post(f"{base(wb)}/goals/{goal.id}/measurements",
-                {"measured_on": "2026-05-01", "value": "12,5"}).status_code == 302  # fmt: skip
+                {"measured_on": "2026-05-01", "value": "12,5"}).status_code == 303  # fmt: skip
     assert post(f"{base(wb)}/measures/new", {
         "title": "Nettbutikk", "goal_ids": [str(goal.id)], "owner_id": "0", "priority": "1",
         "effect": "5", "effort": "2", "investment_nok": "100 000", "operating_nok": "",
         "start_date": "2026-01-01", "end_date": "2026-12-31", "status": "planned",
         "milestones": "01.06.2026 Pilot",
-    }).status_code == 302  # fmt: skip
+    }).status_code == 303  # fmt: skip
     with scoping.org_scope(acme.org):
         measure = db.session.scalar(Measure.select_for(acme.org))
         assert db.session.scalar(select(MeasureGoal.goal_id)) == goal.id
     assert measure.milestones == [{"date": "2026-06-01", "title": "Pilot"}]
     dashboard = client.get(f"{base(wb)}/dashboard").get_data(as_text=True)
     assert "<svg" in dashboard and "Nettbutikk" in dashboard and "Flere kunder" in dashboard
-    assert post(f"{base(wb)}/adopt", {"name": "Vedtatt i styret"}).status_code == 302
+    assert post(f"{base(wb)}/adopt", {"name": "Vedtatt i styret"}).status_code == 303
     assert "Vedtatt" in client.get(f"{base(wb)}/").get_data(as_text=True)
 
 
@@ -90,7 +90,7 @@ def test_a_member_reads_and_comments_but_edits_nothing(client, login, post, acme
         assert post(url, data).status_code == 403, url
     assert client.get("/orgs/acme/workspace/new").status_code == 403
     assert post(f"{base(wb)}/sections/{sid}/comments", {"body": "Godt <b>poeng</b>"}
-                ).status_code == 302  # fmt: skip
+                ).status_code == 303  # fmt: skip
     with scoping.org_scope(acme.org):
         comments = service.comments(acme.org, wb, "mandat")
         assert [c.body for c in comments] == ["Godt poeng"]
@@ -164,7 +164,7 @@ def test_measurements_take_decimal_commas_and_refuse_words(client, login, post, 
     response = post(url, {"measured_on": "2026-02-01", "value": "tolv"})
     assert response.status_code == 422
     assert "Skriv et tall, for eksempel 12,5." in response.get_data(as_text=True)
-    assert post(url, {"measured_on": "01.03.2026", "value": "1 234,5"}).status_code == 302
+    assert post(url, {"measured_on": "01.03.2026", "value": "1 234,5"}).status_code == 303
     with scoping.org_scope(acme.org):
         values = list(db.session.scalars(select(Measurement.value)))
     assert [str(v) for v in values] == ["1234.5000"]
@@ -242,7 +242,7 @@ def test_comments_on_items_stay_inside_the_workbook(client, login, post, acme, f
     sid = section_id(acme, wb, "digitale-mal")
     login(client, acme.member)
     url = f"{base(wb)}/sections/{sid}/comments"
-    assert post(url, {"body": "Godt mål", "target": f"goal:{goal.id}"}).status_code == 302
+    assert post(url, {"body": "Godt mål", "target": f"goal:{goal.id}"}).status_code == 303
     assert post(url, {"body": "Lurt", "target": f"goal:{theirs.id}"}).status_code == 404
     with scoping.org_scope(acme.org):
         comments = service.comments(acme.org, wb, "digitale-mal")
@@ -253,7 +253,7 @@ def test_scripts_in_row_fields_are_stripped(client, login, post, acme, wb) -> No
     login(client, acme.editor)
     form = {"title": "<script>alert(1)</script>Mål <b>én</b>", "description": "<i>x</i>",
             "owner_id": "0"}  # fmt: skip
-    assert post(f"{base(wb)}/goals/new", form).status_code == 302
+    assert post(f"{base(wb)}/goals/new", form).status_code == 303
     with scoping.org_scope(acme.org):
         goal = db.session.scalar(Goal.select_for(acme.org))
     assert (goal.title, goal.description) == ("Mål én", "x")

@@ -38,7 +38,7 @@ def test_the_conflict_page_shows_both_versions(client, login, post, acme, wb) ->
     url = f"/orgs/acme/workspace/{wb.id}/sections/{content.id}"
     version = str(content.version)
     login(client, acme.owner)
-    assert post(url, {"prose": "Første lagring", "version": version}).status_code == 302
+    assert post(url, {"prose": "Første lagring", "version": version}).status_code == 303
     login(client, acme.editor)
     response = post(url, {"prose": "Andre lagring", "version": version})
     assert response.status_code == 409
