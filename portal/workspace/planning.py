@@ -29,7 +29,7 @@ from portal.workspace.models import (
     Risk,
     Workbook,
 )
-from portal.workspace.service import _touch, check_owner
+from portal.workspace.service import check_owner, touch
 
 Row = Goal | Measure | Benefit | Risk
 KIND_OF = {Goal: "goal", Measure: "measure", Benefit: "benefit", Risk: "risk"}
@@ -121,7 +121,7 @@ def save(
         _link(org, workbook, BenefitMeasure, "benefit_id", row.id, "measure_id", Measure,
               measure_ids)  # fmt: skip
     db.session.refresh(row, ["owner"])
-    _touch(workbook)
+    touch(workbook)
     if new:
         activity.record(org, actor, f"{kind}.added", _label(row))
     else:
@@ -171,7 +171,7 @@ def remove(org: Organization, actor: User, workbook: Workbook, row: Row) -> None
     kind, label = KIND_OF[type(row)], _label(row)
     db.session.delete(row)
     db.session.flush()
-    _touch(workbook)
+    touch(workbook)
     activity.record(org, actor, f"{kind}.removed", label)
 
 
@@ -204,7 +204,7 @@ def add_measurement(
     )  # fmt: skip
     db.session.add(reading)
     db.session.flush()
-    _touch(workbook)
+    touch(workbook)
     activity.record(
         org, actor, "measurement.added", goal.title, None,
         {"value": f"{_num(value)} {goal.indicator_unit} ({_day(measured_on)})"},

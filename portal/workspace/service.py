@@ -20,7 +20,7 @@ from portal.content.rendering import sanitise
 from portal.extensions import db
 from portal.orgs import audit, scoping
 from portal.orgs import service as orgs_service
-from portal.orgs.models import Membership, Organization, OrgAuditEntry
+from portal.orgs.models import Organization, OrgAuditEntry
 from portal.timeutil import utcnow
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import ConflictError, WorkspaceError
@@ -49,16 +49,6 @@ def render_prose(markdown: str) -> str:
 def is_read_only(org: Organization) -> bool:
     """A lapsed organisation's workspace is viewable and exportable, but nobody edits it."""
     return not entitlements.org_has_access(org)
-
-
-def may_edit(org: Organization, membership: Membership) -> bool:
-    """Owners, admins and editors edit while the organisation has access."""
-    return membership.has_role("editor") and not is_read_only(org)
-
-
-def may_comment(org: Organization, membership: Membership) -> bool:
-    """Every member comments while the organisation has access."""
-    return not is_read_only(org)
 
 
 # --- Templates and workbooks ----------------------------------------------------------------
@@ -139,7 +129,7 @@ def update_workbook(
         )
     before = {"title": workbook.title, "period": _period(workbook)}
     workbook.title, workbook.period_from, workbook.period_to = title, period_from, period_to
-    _touch(workbook)
+    touch(workbook)
     old, new = activity.changes(before, {"title": title, "period": _period(workbook)})
     if new:
         activity.record(org, actor, "workbook.updated", workbook.title, old, new)
@@ -151,14 +141,15 @@ def change_status(org: Organization, actor: User, workbook: Workbook, status: st
         raise WorkspaceError(_("Den statusen kan ikke velges herfra."))
     before = labels.text(labels.WORKBOOK_STATUS, workbook.status)
     workbook.status = status
-    _touch(workbook)
+    touch(workbook)
     activity.record(
         org, actor, "workbook.status", workbook.title,
         {"status": before}, {"status": labels.text(labels.WORKBOOK_STATUS, status)},
     )  # fmt: skip
 
 
-def _touch(workbook: Workbook) -> None:
+def touch(workbook: Workbook) -> None:
+    """Mark the workbook changed; its version column turns a concurrent change into a refusal."""
     workbook.updated_at = utcnow()
     try:
         db.session.flush()
@@ -169,17 +160,6 @@ def _touch(workbook: Workbook) -> None:
 
 
 # --- Sections -------------------------------------------------------------------------------
-
-
-def sections(org: Organization, workbook: Workbook) -> list[SectionContent]:
-    """The workbook's sections in template order."""
-    rows = {
-        row.section_key: row
-        for row in db.session.scalars(
-            SectionContent.select_for(org).where(SectionContent.workbook_id == workbook.id)
-        )
-    }
-    return [rows[s["key"]] for s in workbook.template.sections if s["key"] in rows]
 
 
 def section_of(org: Organization, workbook: Workbook, section_id: int) -> SectionContent:
@@ -221,7 +201,7 @@ def save_section(
     except StaleDataError as exc:
         # Another transaction saved the same section between our read and our write.
         raise ConflictError("", content.version + 1, "") from exc
-    _touch(workbook)
+    touch(workbook)
     activity.record(org, actor, "section.saved", _section_title(workbook, content.section_key))
     return content
 
@@ -276,14 +256,14 @@ def add_item(
     )
     db.session.add(item)
     db.session.flush()
-    _touch(workbook)
+    touch(workbook)
     activity.record(org, actor, "item.added", title)
     return item
 
 
 def remove_item(org: Organization, actor: User, workbook: Workbook, item: Item) -> None:
     db.session.delete(item)
-    _touch(workbook)
+    touch(workbook)
     activity.record(org, actor, "item.removed", item.title)
 
 

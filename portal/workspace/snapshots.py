@@ -17,7 +17,7 @@ from portal.orgs.models import Organization
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import WorkspaceError
 from portal.workspace.models import Snapshot, Workbook
-from portal.workspace.service import _touch
+from portal.workspace.service import touch
 
 
 class SnapshotImmutable(RuntimeError):
@@ -41,7 +41,7 @@ def adopt(org: Organization, actor: User, workbook: Workbook, name: str) -> Snap
         raise WorkspaceError(_("Arbeidsboken er allerede vedtatt. Sett den under revisjon først."))
     before = labels.text(labels.WORKBOOK_STATUS, workbook.status)
     workbook.status = "adopted"
-    _touch(workbook)
+    touch(workbook)
     snapshot = Snapshot(
         org_id=org.id,
         workbook_id=workbook.id,
