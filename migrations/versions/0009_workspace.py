@@ -2,7 +2,7 @@
 risks, comments, snapshots, sent reminders + RLS on every tenant table
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008w
 Create Date: 2026-12-02 11:55:45.536195
 
 """
@@ -13,7 +13,7 @@ from portal.rls import disable_tenant_rls, enable_tenant_rls
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008w'
 branch_labels = None
 depends_on = None
 

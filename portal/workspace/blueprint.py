@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from portal.form_flow import handle_form
 from portal.orgs.blueprint import org_blueprint, require_role
+from portal.orgs.models import PERMISSIONS
 from portal.workspace import labels, service
 
 bp = org_blueprint("workspace", __name__, "/workspace")
@@ -27,7 +28,7 @@ def read_only() -> bool:
 
 
 def can_edit() -> bool:
-    return g.membership.has_role("editor") and not read_only()
+    return g.membership.can("edit_workspace") and not read_only()
 
 
 def can_comment() -> bool:
@@ -43,7 +44,7 @@ def _refuse_when_lapsed() -> tuple[str, int] | None:
 def editor_view(view: Callable[..., Any]) -> Callable[..., Any]:
     """Owners, admins and editors, while the organisation has access."""
 
-    @require_role("editor")
+    @require_role(PERMISSIONS["edit_workspace"])
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return _refuse_when_lapsed() or view(*args, **kwargs)

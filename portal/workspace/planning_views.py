@@ -191,7 +191,7 @@ def _register(name: str) -> None:
     ident = f"{name}_id"
 
     def show_new(workbook_id: int) -> Any:
-        if not g.membership.has_role("editor"):
+        if not g.membership.can("edit_workspace"):
             abort(403)
         return _new(kind, workbook_id)
 
