@@ -7,12 +7,11 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 
 from portal.accounts.models import User
-from portal.extensions import db
+from portal.extensions import db, listen_once
 from portal.orgs.models import Organization
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import WorkspaceError
@@ -31,8 +30,7 @@ def _refuse_update(mapper: Mapper[Any], connection: Connection, target: Snapshot
 
 def install() -> None:
     """Make the ORM refuse to update a snapshot (create_app calls this once)."""
-    if not event.contains(Snapshot, "before_update", _refuse_update):
-        event.listen(Snapshot, "before_update", _refuse_update)
+    listen_once(Snapshot, "before_update", _refuse_update)
 
 
 def adopt(org: Organization, actor: User, workbook: Workbook, name: str) -> Snapshot:
