@@ -20,6 +20,10 @@ from portal.workspace import labels, service
 bp = org_blueprint("workspace", __name__, "/workspace")
 
 
+def locale() -> str:
+    return str(get_locale() or "nb")
+
+
 def read_only() -> bool:
     """Whether the organisation's access has lapsed (asked once per request)."""
     if "workspace_read_only" not in g:
@@ -79,7 +83,7 @@ def page(**context: Any) -> dict[str, Any]:
         "labels": labels,
         # Translated once per page, not once per row.
         "status_names": {k: str(v) for k, v in labels.MEASURE_STATUS.items()},
-        "locale": str(get_locale() or "nb"),
+        "locale": locale(),
         **context,
     }
 

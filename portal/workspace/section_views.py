@@ -10,11 +10,10 @@ from flask_babel import gettext as _
 from portal.extensions import db
 from portal.orgs.forms import ActionForm
 from portal.workspace import documents, labels, planning, service
-from portal.workspace.blueprint import bp, commenter_view, editor_view, page, submit
+from portal.workspace.blueprint import bp, commenter_view, editor_view, locale, page, submit
 from portal.workspace.errors import ConflictError, WorkspaceError
 from portal.workspace.forms import CommentForm, ItemForm, SectionForm
 from portal.workspace.models import Benefit, Goal, Item, Measure, Risk, SectionContent, Workbook
-from portal.workspace.workbook_views import locale
 
 ROWS = {"goals": Goal, "measures": Measure, "benefits": Benefit, "risks": Risk}
 

@@ -6,12 +6,20 @@ from datetime import date
 from typing import Any
 
 from flask import g, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal.extensions import db
-from portal.workspace import activity, documents, labels, method, progress, service, snapshots
-from portal.workspace.blueprint import bp, editor_view, page, submit
+from portal.workspace import (
+    activity,
+    cache,
+    documents,
+    labels,
+    method,
+    progress,
+    service,
+    snapshots,
+)
+from portal.workspace.blueprint import bp, editor_view, locale, page, submit
 from portal.workspace.forms import (
     AdoptForm,
     NewWorkbookForm,
@@ -21,19 +29,13 @@ from portal.workspace.forms import (
 from portal.workspace.models import NEXT_STATUSES, Template, Workbook
 
 
-def locale() -> str:
-    return str(get_locale() or "nb")
-
-
 @bp.get("/")
 def front() -> str:
     org = g.org
     workbooks = service.workbooks(org)
     done = progress.completion(org, workbooks)
-    gaps: list[method.Gap] = []
     focus = workbooks[0] if workbooks else None
-    if focus is not None:
-        gaps = method.check(documents.overview(org, focus))
+    gaps = summary(focus)["gaps"] if focus is not None else []
     return render_template(
         "workspace/front.html",
         **page(
@@ -74,7 +76,16 @@ def new() -> Any:
     )  # fmt: skip
 
 
-def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str, int]:
+def summary(workbook: Workbook) -> dict[str, Any]:
+    """The overview's data, completion, gaps and adopted versions of the workbook, computed
+    once per workbook version (and day and language) in this process."""
+    org = g.org
+    key = ("overview", org.id, workbook.id, workbook.created_at, workbook.version, date.today(),
+           locale())  # fmt: skip
+    return cache.pages.get_or_make(key, lambda: _summary(workbook))
+
+
+def _summary(workbook: Workbook) -> dict[str, Any]:
     org = g.org
     data = documents.overview(org, workbook)
     counts = progress.item_counts(org, [workbook.id]).get(workbook.id, {})
@@ -83,17 +94,23 @@ def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str,
         s["key"]: progress.section_share(s, bool(s["prose_md"].strip()), all_counts)
         for s in data["sections"]
     }
+    versions = [
+        {"id": v.id, "name": v.name, "created_at": v.created_at,
+         "adopted_by": {"name": v.adopted_by.name} if v.adopted_by else None}
+        for v in snapshots.snapshots(org, workbook)
+    ]  # fmt: skip
+    return {"data": data, "shares": shares, "done": progress.share(shares),
+            "gaps": method.check(data), "snapshots": versions}  # fmt: skip
+
+
+def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str, int]:
     status_form = forms.get("status_form") or StatusForm(formdata=None)
     status_form.status.choices = _status_choices(workbook)
     return render_template(
         "workspace/workbook.html",
         **page(
             workbook=workbook,
-            data=data,
-            shares=shares,
-            done=progress.share(shares),
-            gaps=method.check(data),
-            snapshots=snapshots.snapshots(org, workbook),
+            **summary(workbook),
             settings_form=forms.get("settings_form")
             or WorkbookSettingsForm(formdata=None, obj=workbook),
             status_form=status_form,
@@ -170,7 +187,7 @@ def panel_context() -> dict[str, Any]:
             "workbooks": workbooks[:5],
             "done": progress.completion(org, workbooks[:5]),
             "focus": focus,
-            "gaps": method.check(documents.overview(org, focus)) if focus else [],
+            "gaps": summary(focus)["gaps"] if focus else [],
             "due": service.measures_due(org, date.today(), limit=5),
         }
 
