@@ -24,7 +24,7 @@ from portal.content.models import (
     ContentAudit,
     Tag,
 )
-from portal.content.pagecache import content_changed, pages
+from portal.content.pagecache import content_changed, drop_local
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -79,7 +79,7 @@ def audit(
     """Record who did what; every content write passes here, so cached pages are dropped too:
     now, and again once the change is committed (a reader in another thread may have cached
     the old page in between)."""
-    pages.clear()
+    drop_local()
     session = db.session()
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
