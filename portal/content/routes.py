@@ -61,6 +61,7 @@ def article(slug: str) -> str:
     """The reader's access is asked fresh (one statement, by the user loader); the article's
     blocks come from the fragment cache for this reader's tier, else from three statements."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
+    service.read_without_transaction()
     kept = fragments.cache()
     readable = paywall.readable_levels(current_user)
     if not kept.enabled:  # the page as it is without any kept fragment

@@ -7,11 +7,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from portal.billing.grants import grant_to_user
+from portal.content import editorial
 from portal.content.models import Article
+from portal.extensions import db
+from tests.conftest import login_as
 from tests.content.conftest import Readers
 
 
@@ -58,3 +64,41 @@ def test_a_warm_page_costs_one_statement_and_a_cold_one_at_most_four(
     access_statements = 0 if who == "anonymous" else 1
     assert len(warm) == access_statements, "\n\n".join(warm)
     assert len(cold) <= 3 + access_statements, "\n\n".join(cold)
+
+
+def test_a_reader_get_opens_no_transaction(committed_app: Flask, create_user) -> None:
+    """On a real engine the article page's statements run in autocommit: no BEGIN, no ROLLBACK
+    (and still the right text for each reader)."""
+    editorial.ensure_categories()
+    author = editorial.upsert_author("forfatter", "Forfatter", "")
+    data = editorial.ArticleInput(
+        title="Uten transaksjon",
+        slug="uten-transaksjon",
+        category="ikt-strategi",
+        access="paid",
+        body_md="Åpent.\n\n<!-- paywall -->\n\nLukket del.\n",
+        author=author.slug,
+    )
+    editorial.publish(editorial.save_article(data, None), None)
+    subscriber = create_user()
+    grant_to_user(subscriber, "test")
+    db.session.commit()
+    open_after: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        open_after.append(conn.connection.dbapi_connection.info.transaction_status)
+
+    client = committed_app.test_client()
+    login_as(client, subscriber)
+    event.listen(Engine, "after_cursor_execute", record)
+    try:
+        for _ in range(2):
+            assert "Lukket del." in client.get("/articles/uten-transaksjon").get_data(True)
+        assert "Lukket del." not in committed_app.test_client().get(
+            "/articles/uten-transaksjon"
+        ).get_data(True)
+    finally:
+        event.remove(Engine, "after_cursor_execute", record)
+    assert open_after and set(open_after) == {TransactionStatus.IDLE}
+    with db.engine.connect() as connection:  # the pooled connection is back to transactions
+        assert connection.connection.dbapi_connection.autocommit is False
