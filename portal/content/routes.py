@@ -182,14 +182,17 @@ def search_page() -> str:
     query = search.clean_query(request.args.get("q"))
     category = request.args.get("category") or None
     access = request.args.get("access") if request.args.get("access") in ACCESS_CHOICES else None
-    results = search.search(
-        query,
-        paywall.readable_levels(current_user),
-        service.visible(),
-        category=category,
-        access=access,
-        page=_page(),
-    )
+    readable = paywall.readable_levels(current_user)
+    # A page of hits is the same for every reader of one tier (what they may read in full).
+    key = ("search", query, tuple(readable), category, access, _page())
+    kept = fragments.cache()
+    results = kept.get(key)
+    if results is None:
+        generation = pagecache.generation()
+        results = search.search(
+            query, readable, service.visible(), category=category, access=access, page=_page()
+        )
+        kept.put(key, results, search.size_of(results), generation=generation)
     return render_template(
         "content/search.html",
         query=query,
