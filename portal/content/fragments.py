@@ -20,17 +20,18 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, render_template, request
 from flask_login import AnonymousUserMixin
 from jinja2 import Template, nodes
 from markupsafe import Markup
 
 from portal.content import pagecache
+from portal.templating import current_locale
 from portal.timeutil import utcnow
 
 _EXTENSION = "content.fragments"
@@ -191,6 +192,37 @@ def _layout(app: Flask, name: str) -> _Layout:
     found = _Layout(own, env.from_string(capture), env.from_string(page))
     _layouts[key] = found
     return found
+
+
+def tier_of(user: Any, full: bool) -> Tier:
+    return Tier(
+        full=full,
+        authenticated=bool(user.is_authenticated),
+        staff=bool(getattr(user, "is_staff", False)),
+    )
+
+
+Build = Callable[[], tuple[dict[str, Any], datetime | None]]
+
+
+def kept_page(name: str, key: tuple[Hashable, ...], tier: Tier, build: Build) -> str:
+    """The page `name` for the current reader, its own blocks kept under `key` for `tier`.
+
+    `build` reads what the blocks show and returns the template context plus the time after
+    which they may be out of date (the next scheduled article falling due), or None. With the
+    cache off the page is rendered as usual, for the real reader.
+    """
+    kept = cache()
+    if not kept.enabled:
+        return render_template(name, **build()[0])
+    full_key = (name, *key, current_locale(), request.script_root, tier)
+    blocks = kept.get(full_key)
+    if blocks is None:
+        generation = pagecache.generation()
+        context, valid_until = build()
+        blocks = render_blocks(name, tier, context)
+        kept.put(full_key, blocks, size_of(blocks), generation=generation, valid_until=valid_until)
+    return render_page(name, blocks)
 
 
 def render_blocks(name: str, tier: Tier, context: dict[str, Any]) -> dict[str, Markup]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
@@ -20,7 +21,6 @@ from portal.content import (  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
 from portal.content.pagecache import anonymous_cache
-from portal.templating import current_locale
 
 __all__ = ["bp"]
 
@@ -36,22 +36,37 @@ def absolute(endpoint: str, **values: Any) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
+def _kept_listing(template: str, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> str:
+    """A reader page that is the same for everyone but the header: its blocks kept per tier."""
+    pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
+    service.read_without_transaction()
+
+    def with_due() -> tuple[dict[str, Any], Any]:
+        return build(), service.next_due()
+
+    tier = fragments.tier_of(current_user, full=False)
+    return fragments.kept_page(template, key, tier, with_due)
+
+
 @bp.get("/")
 @anonymous_cache
 def home() -> str:
-    return render_template("content/home.html", **service.home())
+    return _kept_listing("content/home.html", ("home",), service.home)
 
 
 @bp.get("/articles/")
 @anonymous_cache
 def article_list() -> str:
-    pagination = service.paginate(service.published(), _page())
-    return render_template(
+    page = _page()
+    return _kept_listing(
         "content/list.html",
-        pagination=pagination,
-        heading=_("Artikler"),
-        canonical=absolute("content.article_list"),
-        endpoint_args={},
+        ("list", page),
+        lambda: {
+            "pagination": service.paginate(service.published(), page),
+            "heading": _("Artikler"),
+            "canonical": absolute("content.article_list"),
+            "endpoint_args": {},
+        },
     )
 
 
@@ -62,33 +77,24 @@ def article(slug: str) -> str:
     blocks come from the fragment cache for this reader's tier, else from three statements."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
     service.read_without_transaction()
-    kept = fragments.cache()
     readable = paywall.readable_levels(current_user)
-    if not kept.enabled:  # the page as it is without any kept fragment
-        found = reading.article(slug, readable) or abort(404)
-        full = found.access in readable
-        return render_template(ARTICLE_TEMPLATE, **_article_context(found, full))
-    generation = pagecache.generation()
+    kept = fragments.cache()
     head = kept.get(("head", slug))
-    row = None
+    loaded: list[reading.ArticleRow] = []
     if head is None:
+        generation = pagecache.generation()
         row = reading.article(slug, readable) or abort(404)
+        loaded.append(row)
         head = (row.id, row.access, row.updated_at)
         kept.put(("head", slug), head, 200, generation=generation, valid_until=row.next_due)
-    tier = fragments.Tier(
-        full=head[1] in readable,
-        authenticated=current_user.is_authenticated,
-        staff=bool(getattr(current_user, "is_staff", False)),
-    )
-    key = ("article", *head, current_locale(), request.script_root, tier)
-    blocks = kept.get(key)
-    if blocks is None:
-        if row is None or row.access != head[1]:
-            row = reading.article(slug, readable) or abort(404)
-        blocks = fragments.render_blocks(ARTICLE_TEMPLATE, tier, _article_context(row, tier.full))
-        size = fragments.size_of(blocks)
-        kept.put(key, blocks, size, generation=generation, valid_until=row.next_due)
-    return fragments.render_page(ARTICLE_TEMPLATE, blocks)
+    full = head[1] in readable
+
+    def build() -> tuple[dict[str, Any], Any]:
+        fresh = loaded[0] if loaded else reading.article(slug, readable) or abort(404)
+        return _article_context(fresh, full), fresh.next_due
+
+    tier = fragments.tier_of(current_user, full)
+    return fragments.kept_page(ARTICLE_TEMPLATE, ("article", *head), tier, build)
 
 
 def _article_context(row: reading.ArticleRow, full: bool) -> dict[str, Any]:
@@ -130,50 +136,63 @@ def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
     return data
 
 
-def _listing(template_args: dict[str, Any], statement: Any, endpoint: str, slug: str) -> str:
-    return render_template(
-        "content/list.html",
-        pagination=service.paginate(statement, _page()),
-        canonical=absolute(endpoint, slug=slug),
-        endpoint_args={"slug": slug},
-        **template_args,
+def _listing(find: Callable[[str], Any], endpoint: str, slug: str, kind: str) -> str:
+    """A category, author or tag page: `find` gives the template arguments and the statement
+    for one slug (404 when unknown)."""
+    page = _page()
+
+    def build() -> dict[str, Any]:
+        template_args, statement = find(slug)
+        return {
+            "pagination": service.paginate(statement, page),
+            "canonical": absolute(endpoint, slug=slug),
+            "endpoint_args": {"slug": slug},
+            **template_args,
+        }
+
+    return _kept_listing("content/list.html", (kind, slug, page), build)
+
+
+def _category(slug: str) -> tuple[dict[str, Any], Any]:
+    found = service.category_by_slug(slug) or abort(404)
+    return (
+        {"heading": found.name, "intro": found.description, "crumb": found.name},
+        service.in_category(found),
+    )
+
+
+def _author(slug: str) -> tuple[dict[str, Any], Any]:
+    found = service.author_by_slug(slug) or abort(404)
+    return (
+        {"heading": found.name, "intro": found.bio, "crumb": found.name, "author": found},
+        service.by_author(found),
+    )
+
+
+def _tag(slug: str) -> tuple[dict[str, Any], Any]:
+    found = service.tag_by_slug(slug) or abort(404)
+    return (
+        {"heading": _("Emne: %(name)s", name=found.name), "crumb": found.name},
+        service.with_tag(found),
     )
 
 
 @bp.get("/categories/<slug>")
 @anonymous_cache
 def category(slug: str) -> str:
-    found = service.category_by_slug(slug) or abort(404)
-    return _listing(
-        {"heading": found.name, "intro": found.description, "crumb": found.name},
-        service.in_category(found),
-        "content.category",
-        slug,
-    )
+    return _listing(_category, "content.category", slug, "category")
 
 
 @bp.get("/authors/<slug>")
 @anonymous_cache
 def author(slug: str) -> str:
-    found = service.author_by_slug(slug) or abort(404)
-    return _listing(
-        {"heading": found.name, "intro": found.bio, "crumb": found.name, "author": found},
-        service.by_author(found),
-        "content.author",
-        slug,
-    )
+    return _listing(_author, "content.author", slug, "author")
 
 
 @bp.get("/tags/<slug>")
 @anonymous_cache
 def tag(slug: str) -> str:
-    found = service.tag_by_slug(slug) or abort(404)
-    return _listing(
-        {"heading": _("Emne: %(name)s", name=found.name), "crumb": found.name},
-        service.with_tag(found),
-        "content.tag",
-        slug,
-    )
+    return _listing(_tag, "content.tag", slug, "tag")
 
 
 @bp.get("/search", endpoint="search")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import ColumnElement
@@ -47,6 +47,16 @@ def read_without_transaction() -> None:
         and not session.in_transaction()
     ):
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the next scheduled article falls due (and so joins the lists), if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(func.min(Article.published_at)).where(
+            Article.status == "scheduled", Article.published_at > now
+        )
+    )
 
 
 def published() -> Select[tuple[Article]]:

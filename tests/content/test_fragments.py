@@ -19,6 +19,7 @@ from portal.content.models import Article
 from portal.orgs.models import Organization
 from portal.timeutil import utcnow
 from tests.content.conftest import CANARY, Readers
+from tests.content.test_queries import counting
 
 _VOLATILE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")')
 
@@ -144,3 +145,47 @@ def test_no_reader_data_reaches_kept_blocks(
     assert blocks
     for found in blocks:
         assert not any(reader.email in b or "Unik Lesernavn Qwx" in b for b in found.values())
+
+
+LISTINGS = [
+    "/",
+    "/articles/",
+    "/categories/ikt-strategi",
+    "/tags/kanari",
+    "/authors/test-forfatter",
+]
+
+
+@pytest.mark.parametrize("path", LISTINGS)
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_listing_pages_from_kept_blocks_are_identical_and_cost_only_the_readers_access(
+    app: Flask,
+    client: FlaskClient,
+    canaries: dict[str, Article],
+    readers: Readers,
+    login,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    who: str,
+) -> None:
+    if who == "member":
+        login(client, readers.member)
+    cold = _page(client, path)
+    with counting() as statements:
+        warm = _page(client, path)
+    assert len(statements) == (0 if who == "anonymous" else 1), "\n\n".join(statements)
+    _uncached(app, monkeypatch)
+    assert cold == warm == _page(client, path)
+    assert "Kanariartikkel paid" in warm
+
+
+def test_a_scheduled_article_joins_the_list_when_it_falls_due(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    make_article(title="Allerede ute")
+    later = make_article(title="Kommer snart", publish=False)
+    editorial.schedule(later, None, utcnow() + timedelta(seconds=1.5))
+    assert "Kommer snart" not in client.get("/articles/").get_data(as_text=True)
+    assert "Kommer snart" not in client.get("/articles/").get_data(as_text=True)
+    time.sleep(1.6)
+    assert "Kommer snart" in client.get("/articles/").get_data(as_text=True)
