@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +12,38 @@ from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, errors, i18n, observability, security, templating
+from portal import cli, disconnects, errors, i18n, observability, rawinput, security, templating
+from portal.accounts import hooks as accounts_hooks
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
 from portal.api.routes import bp as api_bp
+from portal.billing import gateway
+from portal.billing import service as billing_service
+from portal.billing.org_routes import bp as org_billing_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
+from portal.disconnects import RetrySafeRequests
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.orgs import account_hooks as orgs_account_hooks
+from portal.orgs import hooks as orgs_hooks
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp)
+log = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    core_bp,
+    accounts_bp,
+    content_bp,
+    orgs_bp,
+    billing_bp,
+    org_billing_bp,
+    staff_bp,
+    api_bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -34,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
+    app.wsgi_app = RetrySafeRequests(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
@@ -41,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     observability.init_logging(app)
+    # After the request id is set (init_logging), before anything reads the query.
+    rawinput.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)
@@ -53,11 +75,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
+    _register_hooks(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    disconnects.init_app(app)
     cli.init_app(app)
+    _warn_about_configuration(app)
     return app
+
+
+def _register_hooks(app: Flask) -> None:
+    # Who takes part when another domain acts: the one place a reader finds every seam.
+    account = accounts_hooks.init_app(app)
+    account.add_export_section("orgs", orgs_account_hooks.export_user_data)
+    account.add_export_section("billing", billing_service.export_user_data)
+    account.add_deletion_blocker(orgs_account_hooks.account_deletion_blocker)
+    account.add_on_delete(billing_service.cancel_user_subscription)
+    org = orgs_hooks.init_app(app)
+    org.add_on_delete(billing_service.cancel_org_subscription)
+
+
+def _warn_about_configuration(app: Flask) -> None:
+    # Said at start-up as well as on /readyz, so a half-configured deploy is seen in its log.
+    problem = gateway.configuration_state(app.config)[1]
+    if problem:
+        log.warning("configuration: %s", problem)
 
 
 def _ensure_sqlite_folder(uri: str) -> None:

@@ -26,6 +26,7 @@ from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import token_failed
 from portal.accounts.tokens import TokenError
 from portal.extensions import db
+from portal.refused import Refused
 
 
 @login_required
@@ -149,7 +150,7 @@ def delete_account() -> ResponseReturnValue:
     try:
         deletion.delete_account(user, form.password.data)
         db.session.commit()
-    except service.AccountError as exc:
+    except Refused as exc:
         db.session.rollback()
         form.password.errors = [str(exc)]
         return render_template("accounts/delete.html", form=form, blockers=blockers), 422

@@ -10,7 +10,7 @@ from flask_login import AnonymousUserMixin
 from portal.accounts.models import User
 from portal.billing import reader_access
 from portal.billing import service as billing_service
-from portal.billing.org_access import owned_orgs
+from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
 
 
@@ -22,7 +22,7 @@ def payment_problem(user: User | AnonymousUserMixin | None) -> User | Organizati
     own = billing_service.user_subscription(user)
     if own is not None and own.status == "past_due":
         return user
-    for org in owned_orgs(user):
+    for org in orgs_service.owned_orgs(user):
         subscription = billing_service.org_subscription(org)
         if subscription is not None and subscription.status == "past_due":
             return org

@@ -27,6 +27,7 @@ from portal.content.models import (
 from portal.content.pagecache import content_changed, drop_local
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,12 +41,11 @@ CATEGORIES = (
 )
 
 
-class ContentError(ValueError):
+class ContentError(Refused):
     """Input that cannot be saved; `errors` maps a field name to a message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
 
 
 @dataclass

@@ -77,6 +77,7 @@ def build_message(payload: dict[str, Any]) -> EmailMessage:
     return message
 
 
+@outbox.outside_database
 def send_queued(payload: dict[str, Any]) -> None:
     """Outbox handler: send one composed mail through MAIL_URL's transport."""
     deliver(build_message(payload), current_app.config["MAIL_URL"])

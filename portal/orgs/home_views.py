@@ -47,7 +47,17 @@ def new() -> str | Response | tuple[str, int]:
             form.form_errors.append(str(exc))
             return render_template("orgs/new.html", form=form), 422
         db.session.commit()
-        flash(_("%(name)s er opprettet. Prøveperioden har startet.", name=org.name), "success")
+        if org.trial_ends_at is not None:
+            flash(_("%(name)s er opprettet. Prøveperioden har startet.", name=org.name), "success")
+        else:
+            flash(
+                _(
+                    "%(name)s er opprettet. Prøveperioden er allerede brukt, så betalte artikler "
+                    "krever et abonnement.",
+                    name=org.name,
+                ),
+                "success",
+            )
         return redirect(url_for("orgs.overview", org_slug=org.slug))
     if form.is_submitted():
         return render_template("orgs/new.html", form=form), 422

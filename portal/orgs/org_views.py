@@ -12,6 +12,7 @@ from portal.orgs.blueprint import bp, client_ip, require_role
 from portal.orgs.forms import ActionForm, DeleteOrgForm, DomainForm, SettingsForm
 from portal.orgs.models import OrgDomain
 from portal.orgs.service import OrgError
+from portal.refused import Refused
 
 
 @bp.get("/<org_slug>/")
@@ -108,7 +109,7 @@ def delete() -> str | Response | tuple[str, int]:
             deletion.delete_organization(
                 g.org, g.membership, form.confirm_name.data or "", ip=client_ip()
             )
-        except OrgError as exc:
+        except Refused as exc:
             db.session.rollback()
             form.confirm_name.errors = [str(exc)]
             return render_template(

@@ -92,10 +92,14 @@ def _reachable_paths(app: Flask, canaries: dict[str, Article]) -> list[str]:
     return sorted(paths)
 
 
-def _assert_no_canary(client: FlaskClient, paths: list[str], who: str) -> int:
+def _assert_no_canary(
+    client: FlaskClient, paths: list[str], who: str, user_agent: str | None = None
+) -> int:
     checked = 0
     for path in paths:
         headers = {"Accept": "application/json"} if path.startswith("/api") else {}
+        if user_agent:
+            headers["User-Agent"] = user_agent
         response = client.get(path, headers=headers)
         # The search form and the language switch echo the query back: that is not a leak.
         body = re.sub(ECHOES, "", response.get_data(as_text=True))
@@ -113,6 +117,18 @@ def test_canary_absent_for_anonymous_on_every_surface(
     app: Flask, client: FlaskClient, canaries: dict[str, Article]
 ) -> None:
     assert _assert_no_canary(client, _reachable_paths(app, canaries), "anonymous") > 20
+
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def test_a_search_engine_crawler_sees_no_gated_text(
+    app: Flask, client: FlaskClient, canaries: dict[str, Article]
+) -> None:
+    # Crawlers get the teaser like any anonymous reader (no "first click free" by user agent,
+    # which anyone can send); the JSON-LD paywall markup tells them the rest is gated.
+    paths = _reachable_paths(app, canaries)
+    assert _assert_no_canary(client, paths, "Googlebot", user_agent=GOOGLEBOT) > 20
 
 
 def test_canary_absent_for_free_member_except_members_article(

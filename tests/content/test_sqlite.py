@@ -31,9 +31,9 @@ def test_sqlite_upgrade_seed_pages_and_search(sqlite_app: Flask) -> None:
     app = sqlite_app
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision="heads")
-        assert demo.seed()["created"] == 15
+        assert demo.seed()["created"] == 21
         db.session.commit()
-        assert demo.seed()["unchanged"] == 15
+        assert demo.seed()["unchanged"] == 21
         article = editorial.save_article(
             editorial.ArticleInput(
                 title="Kanari på SQLite",
