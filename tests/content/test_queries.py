@@ -13,12 +13,14 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from portal.accounts.models import User
 from portal.billing.grants import grant_to_user
 from portal.content import editorial
 from portal.content.models import Article
 from portal.extensions import db
 from tests.conftest import login_as
 from tests.content.conftest import Readers
+from tests.support.database import ThrowawayDatabase, terminate_backends
 
 
 @contextmanager
@@ -66,9 +68,7 @@ def test_a_warm_page_costs_one_statement_and_a_cold_one_at_most_four(
     assert len(cold) <= 3 + access_statements, "\n\n".join(cold)
 
 
-def test_a_reader_get_opens_no_transaction(committed_app: Flask, create_user) -> None:
-    """On a real engine the article page's statements run in autocommit: no BEGIN, no ROLLBACK
-    (and still the right text for each reader)."""
+def _committed_subscriber_and_article(create_user: Callable[..., User]) -> User:
     editorial.ensure_categories()
     author = editorial.upsert_author("forfatter", "Forfatter", "")
     data = editorial.ArticleInput(
@@ -83,6 +83,13 @@ def test_a_reader_get_opens_no_transaction(committed_app: Flask, create_user) ->
     subscriber = create_user()
     grant_to_user(subscriber, "test")
     db.session.commit()
+    return subscriber
+
+
+def test_a_reader_get_opens_no_transaction(committed_app: Flask, create_user) -> None:
+    """On a real engine the article page's statements run in autocommit: no BEGIN, no ROLLBACK
+    (and still the right text for each reader)."""
+    subscriber = _committed_subscriber_and_article(create_user)
     open_after: list[int] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
@@ -102,3 +109,17 @@ def test_a_reader_get_opens_no_transaction(committed_app: Flask, create_user) ->
     assert open_after and set(open_after) == {TransactionStatus.IDLE}
     with db.engine.connect() as connection:  # the pooled connection is back to transactions
         assert connection.connection.dbapi_connection.autocommit is False
+
+
+def test_a_reader_page_survives_a_database_restart_without_pre_ping(
+    committed_app: Flask, create_user, database: ThrowawayDatabase
+) -> None:
+    """No ping before each checkout: the pooled connection a restart killed fails on first use,
+    and the GET is run again once on a fresh one."""
+    client = committed_app.test_client()
+    login_as(client, _committed_subscriber_and_article(create_user))
+    assert "Lukket del." in client.get("/articles/uten-transaksjon").get_data(True)
+    db.session.close()  # the test's own connection goes back to the pool, to be killed too
+    assert terminate_backends(database.name) >= 1
+    response = client.get("/articles/uten-transaksjon")
+    assert response.status_code == 200 and "Lukket del." in response.get_data(True)
