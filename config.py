@@ -40,10 +40,9 @@ class Config:
     # The table-owning role runs migrations; the runtime role (DATABASE_URL) owns nothing.
     DATABASE_OWNER_URL = _env("DATABASE_OWNER_URL")
     DATABASE_APP_ROLE = _env("DATABASE_APP_ROLE")
-    # No ping before every checkout (a round trip on every request, 7 % of a reader page): a
-    # connection lost to a restart fails on first use, SQLAlchemy then renews the whole pool,
-    # and a safe GET that hit it runs again once (portal/disconnects.py); a form post in that
-    # moment gets the 503 page. Connections are renewed after half an hour in any case.
+    # The liveness ping before a checkout is portal/dbping.py's: skipped on GET and HEAD (a
+    # round trip, 7 % of a reader page; a safe read that lost its connection runs again once,
+    # portal/disconnects.py), kept for everything else. Connections live at most half an hour.
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": False, "pool_recycle": 1800}
 
     REDIS_URL = _env("REDIS_URL")

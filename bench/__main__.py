@@ -303,6 +303,14 @@ def main() -> int:
                     ("search, selective words, no cache", selective, {}),
                 ],
             ),
+            (  # for comparison: every page rendered and read afresh
+                "wsgi:app",
+                {**env, "CONTENT_CACHE_SECONDS": "0", "ARTICLE_CACHE_BYTES": "0"},
+                [
+                    ("subscriber full page, no fragments", paid, cookies["subscriber"]),
+                    ("anonymous teaser page, no cache, no fragments", paid, {}),
+                ],
+            ),
         ]
         results: dict[str, Measured] = {}
         for module, run_env, scenarios in runs:

@@ -12,7 +12,17 @@ from sqlalchemy.engine import Engine, make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, disconnects, errors, i18n, observability, rawinput, security, templating
+from portal import (
+    cli,
+    dbping,
+    disconnects,
+    errors,
+    i18n,
+    observability,
+    rawinput,
+    security,
+    templating,
+)
 from portal.accounts import hooks as accounts_hooks
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
@@ -80,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     disconnects.init_app(app)
+    dbping.init_app(app)
     cli.init_app(app)
     _warn_about_configuration(app)
     return app

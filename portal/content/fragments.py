@@ -17,6 +17,7 @@ ARTICLE_CACHE_SECONDS in any case.
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -244,4 +245,6 @@ def render_page(name: str, blocks: dict[str, Markup]) -> str:
 
 
 def size_of(blocks: dict[str, Markup]) -> int:
-    return sum(len(b) for b in blocks.values())
+    """The blocks' memory (a str with any character past U+00FF takes 2 or 4 bytes a
+    character), plus an allowance for the entry itself."""
+    return 1024 + sum(sys.getsizeof(b) for b in blocks.values())

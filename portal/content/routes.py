@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -202,21 +202,20 @@ def search_page() -> str:
     category = request.args.get("category") or None
     access = request.args.get("access") if request.args.get("access") in ACCESS_CHOICES else None
     readable = paywall.readable_levels(current_user)
-    # A page of hits is the same for every reader of one tier (what they may read in full).
-    key = ("search", query, tuple(readable), category, access, _page())
-    kept = fragments.cache()
-    results = kept.get(key)
-    if results is None:
-        generation = pagecache.generation()
+    page = _page()
+
+    def build() -> dict[str, Any]:
         results = search.search(
-            query, readable, service.visible(), category=category, access=access, page=_page()
+            query, readable, service.visible(), category=category, access=access, page=page
         )
-        kept.put(key, results, search.size_of(results), generation=generation)
-    return render_template(
-        "content/search.html",
-        query=query,
-        results=results,
-        category=category,
-        access=access,
-        categories=service.categories(),
-    )
+        return {
+            "query": query,
+            "results": results,
+            "category": category,
+            "access": access,
+            "categories": service.categories(),
+        }
+
+    # The page of hits is the same for every reader who may read the same access levels.
+    key = ("search", query, tuple(readable), category, access, page)
+    return _kept_listing("content/search.html", key, build)

@@ -72,13 +72,6 @@ class SearchPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def size_of(page: SearchPage) -> int:
-    """Roughly the bytes a kept page of hits takes."""
-    return 200 + sum(
-        300 + len(h.snippet) + len(h.article.title) + len(h.article.lede) for h in page.hits
-    )
-
-
 def clean_query(raw: str | None) -> str:
     """Any string in: NULs and control characters out, whitespace collapsed, length capped."""
     value = re.sub(r"[\x00-\x1f\x7f]", " ", raw or "")

@@ -153,6 +153,7 @@ LISTINGS = [
     "/categories/ikt-strategi",
     "/tags/kanari",
     "/authors/test-forfatter",
+    "/search?q=kanariartikkel",
 ]
 
 
