@@ -9,7 +9,9 @@ Create Date: 2026-12-02 12:20:00
 about them beyond the users row: paid access (grant, individual subscription, or a seat in an
 organisation with trial, subscription or grant), the live organisations for the header switcher,
 and whose payment failed. It mirrors portal/billing/entitlements.py and banner.py rule for rule
-(tests/billing/test_reader_access.py compares them). SECURITY DEFINER with a fixed search_path;
+(tests/billing/test_reader_access.py compares them). PL/pgSQL, so each connection plans the
+body once (a SQL-language function with SET clauses is planned on every call: 4.6 ms against
+0.4 ms here). SECURITY DEFINER with a fixed search_path;
 `veivalg.system` is set for the function's own duration only, since it reads memberships (a
 tenant table under forced RLS) for the one user id it is given, never anyone else's rows.
 PostgreSQL only: on SQLite the application asks the same questions as plain queries.
@@ -28,10 +30,12 @@ LIVE = "('active', 'trialing', 'past_due')"
 READER_ACCESS = f"""
 CREATE OR REPLACE FUNCTION reader_access(p_user_id integer, p_at timestamptz)
 RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 SET veivalg.system = 'on'
 AS $$
+BEGIN
+RETURN (
 WITH mine AS (
     SELECT m.id, m.role, o.id AS org_id, o.slug, o.name, o.trial_ends_at
     FROM memberships m JOIN organizations o ON o.id = m.org_id
@@ -85,7 +89,8 @@ SELECT jsonb_build_object(
         ELSE (SELECT jsonb_build_object('name', name, 'slug', slug) FROM org_state
               WHERE role = 'owner' AND sub_status = 'past_due' ORDER BY name, id LIMIT 1)
         END
-)
+));
+END
 $$
 """
 
