@@ -10,6 +10,9 @@ from flask import Flask, current_app, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
+from portal.money import format_nok
+from portal.timeutil import local_time
+
 # A signed CSRF token per session token, reused for a minute: signing one for every page (the
 # header's logout form) costs more than the rest of a kept page's template. Flask-WTF checks
 # the same way (signature, the session's own token, WTF_CSRF_TIME_LIMIT); only the time stamp
@@ -19,11 +22,6 @@ _SIGNED_FOR = 60.0
 _SIGNED_MAX = 10_000
 _signed: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
 _signed_lock = threading.Lock()
-
-
-def has_endpoint(name: str) -> bool:
-    """Lets shared templates link to pages of domains that may be switched off."""
-    return name in current_app.view_functions
 
 
 def current_locale() -> str:
@@ -53,6 +51,7 @@ def csrf_token() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, current_locale=current_locale, csrf_token=csrf_token
-    )
+    app.jinja_env.globals.update(current_locale=current_locale, csrf_token=csrf_token)
+    # The one way a template shows a stored moment: Norwegian time, Norwegian date format.
+    app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["nok"] = format_nok

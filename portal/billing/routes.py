@@ -10,28 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.billing import access, banner, checkout, gateway, plans, stripe_pages, webhooks
+from portal.billing import checkout, gateway, plans, stripe_pages, webhooks
 from portal.billing import service as billing_service
 from portal.billing.forms import CheckoutForm, EmptyForm
-from portal.billing.models import ACCESS_STATUSES
 from portal.extensions import csrf, db
 from portal.orgs import service as orgs_service
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, url_prefix="/billing")
-
-
-@bp.app_context_processor
-def _billing_globals() -> dict[str, object]:
-    # A function, so pages that never show the banner never query for it.
-    return {
-        "billing_payment_problem": lambda fresh=False: banner.cached_payment_problem(
-            current_user, fresh=fresh
-        ),
-        # What gives a user or an organisation paid access now (billing/_access.html).
-        "paid_access": access.describe,
-    }
 
 
 @bp.get("/pricing")
@@ -71,7 +58,7 @@ def success() -> str:
     subscription = None
     if attempt.stripe_subscription_id:
         subscription = billing_service.mirror_row(attempt.stripe_subscription_id)
-    ready = subscription is not None and subscription.status in ACCESS_STATUSES
+    ready = subscription is not None and subscription.is_live
     return render_template(
         "billing/success.html", attempt=attempt, ready=ready, subscription=subscription
     )

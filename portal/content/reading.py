@@ -1,6 +1,6 @@
-"""The article page's reads as plain rows: the article, its tags, its "les mer" cards.
+"""The article page's reads as plain rows: the article with its tags, its "les mer" cards.
 
-Three statements and no ORM objects: the page is rendered once per tier and kept (fragments.py),
+Two statements and no ORM objects: the page is rendered once per tier and kept (fragments.py),
 so what matters on a miss is few round trips. The full body is selected only for access levels
 the reader may read (`readable`, from the entitlement function); otherwise it never leaves the
 database.
@@ -12,8 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    JSON,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
+from portal.content import service
 from portal.content.models import Article, ArticleLink, Author, Category, Tag, article_tags
 from portal.content.service import RELATED_COUNT, visible
 from portal.extensions import db
@@ -27,6 +40,7 @@ MAX_LINKS = RELATED_COUNT + 10
 class CategoryRef:
     slug: str
     name: str
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,9 @@ class ArticleRow:
     teaser_toc: list[Any]
     body_html: str | None  # None unless the reader may read this access level
     body_toc: list[Any] | None
+    tags: list[TagRef]
     next_due: datetime | None  # the next scheduled article to appear anywhere, if any
+    modified_at: datetime | None  # schema.org dateModified (service.modified_from)
 
 
 def article(slug: str, readable: list[str], now: datetime | None = None) -> ArticleRow | None:
@@ -94,6 +110,7 @@ def article(slug: str, readable: list[str], now: datetime | None = None) -> Arti
             Article.category_id,
             Category.slug.label("category_slug"),
             Category.name.label("category_name"),
+            Category.name_en.label("category_name_en"),
             Author.slug.label("author_slug"),
             Author.name.label("author_name"),
             Author.bio.label("author_bio"),
@@ -105,6 +122,8 @@ def article(slug: str, readable: list[str], now: datetime | None = None) -> Arti
             case((may_read, Article.body_html), else_=null()).label("body_html"),
             case((may_read, Article.body_toc), else_=null()).label("body_toc"),
             next_due.label("next_due"),
+            service.newest_revision().label("revised_at"),
+            _tags_json().label("tags"),
         )
         .join(Category, Category.id == Article.category_id)
         .outerjoin(Author, Author.id == Article.author_id)
@@ -120,7 +139,7 @@ def article(slug: str, readable: list[str], now: datetime | None = None) -> Arti
         lede=row.lede,
         access=row.access,
         category_id=row.category_id,
-        category=CategoryRef(row.category_slug, row.category_name),
+        category=CategoryRef(row.category_slug, row.category_name, row.category_name_en),
         author=AuthorRef(row.author_slug, row.author_name, row.author_bio)
         if row.author_slug is not None
         else None,
@@ -131,18 +150,28 @@ def article(slug: str, readable: list[str], now: datetime | None = None) -> Arti
         teaser_toc=row.teaser_toc or [],
         body_html=row.body_html if readable_now else None,
         body_toc=(row.body_toc or []) if readable_now else None,
+        tags=sorted((TagRef(slug, name) for slug, name in row.tags or []), key=_by_name),
         next_due=row.next_due,
+        modified_at=service.modified_from(row.published_at, row.revised_at),
     )
 
 
-def tags(article_id: int) -> list[TagRef]:
-    rows = db.session.execute(
-        select(Tag.slug, Tag.name)
+def _tags_json() -> Any:
+    """The article's tags as a JSON array of [slug, name] pairs, inside the article's statement."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    pair = (func.json_build_array if postgresql else func.json_array)(Tag.slug, Tag.name)
+    aggregate = func.json_agg(pair) if postgresql else func.json_group_array(pair)
+    return (
+        select(type_coerce(aggregate, JSON))
+        .select_from(Tag)
         .join(article_tags, article_tags.c.tag_id == Tag.id)
-        .where(article_tags.c.article_id == article_id)
-        .order_by(Tag.name)
+        .where(article_tags.c.article_id == Article.id)
+        .scalar_subquery()
     )
-    return [TagRef(slug, name) for slug, name in rows]
+
+
+def _by_name(tag: TagRef) -> tuple[str, str]:
+    return tag.name.casefold(), tag.name
 
 
 _CARD_COLUMNS = (
@@ -154,6 +183,7 @@ _CARD_COLUMNS = (
     Article.reading_minutes,
     Category.slug.label("category_slug"),
     Category.name.label("category_name"),
+    Category.name_en.label("category_name_en"),
 )
 
 
@@ -209,5 +239,5 @@ def _card(row: Any) -> Card:
         access=row.access,
         published_at=row.published_at,
         reading_minutes=row.reading_minutes,
-        category=CategoryRef(row.category_slug, row.category_name),
+        category=CategoryRef(row.category_slug, row.category_name, row.category_name_en),
     )

@@ -50,6 +50,8 @@ class Rendered:
     reading_minutes: int
     has_marker: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    # The gated part alone, for the editor's preview (it shows the paywall between the two).
+    gated_html: str = ""
 
 
 def split_body(body_md: str, teaser_max_chars: int) -> tuple[str, str, bool]:
@@ -118,6 +120,17 @@ def sanitise(fragment: str) -> str:
     return _EXTERNAL_LINK.sub(r'<a rel="noopener nofollow" href="\1"', clean)
 
 
+_TABLE_OPEN = re.compile(r"<table>")
+
+
+def scrolling_tables(fragment: str, label: str) -> str:
+    """Wrap each table of sanitised article HTML in a focusable region that scrolls sideways
+    on its own, so a wide table never widens the page and keyboard users can scroll it."""
+    region = f'role="region" tabindex="0" aria-label="{html.escape(label)}"'
+    opening = f'<div class="vv-table-scroll" {region}><table>'
+    return _TABLE_OPEN.sub(opening, fragment).replace("</table>", "</table></div>")
+
+
 def plain_text(fragment: str) -> str:
     """Text of sanitised HTML, for search and reading time."""
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()
@@ -151,6 +164,7 @@ def render_article(body_md: str, teaser_max_chars: int) -> Rendered:
         body_toc=teaser_toc + gated_toc,
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         has_marker=has_marker,
+        gated_html=gated_html,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, request, url_for
@@ -12,6 +13,7 @@ from flask_login import current_user
 from portal.content import (  # noqa: F401 - feeds adds views
     feeds,
     fragments,
+    labels,
     pagecache,
     paywall,
     reading,
@@ -74,7 +76,8 @@ def article_list() -> str:
 @anonymous_cache
 def article(slug: str) -> str:
     """The reader's access is asked fresh (one statement, by the user loader); the article's
-    blocks come from the fragment cache for this reader's tier, else from three statements."""
+    blocks come from the fragment cache for this reader's tier, else from two statements (and
+    the paywall box's offer)."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
     service.read_without_transaction()
     readable = paywall.readable_levels(current_user)
@@ -98,16 +101,16 @@ def article(slug: str) -> str:
 
 
 def _article_context(row: reading.ArticleRow, full: bool) -> dict[str, Any]:
-    view = paywall.row_for_reader(row, reading.tags(row.id), full)
+    view = paywall.row_for_reader(row, row.tags, full)
     return {
         "article": view,
         "related": reading.related(row),
         "canonical": absolute("content.article", slug=view.slug),
-        "json_ld": _json_ld(view),
+        "json_ld": _json_ld(view, row.modified_at),
     }
 
 
-def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
+def _json_ld(view: paywall.ReaderArticle, modified: datetime | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -115,7 +118,7 @@ def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
         "description": view.lede,
         "mainEntityOfPage": absolute("content.article", slug=view.slug),
         "datePublished": view.published_at.isoformat() if view.published_at else None,
-        "dateModified": view.updated_at.isoformat(),
+        "dateModified": modified.isoformat() if modified else None,
         "articleSection": view.category.name,
         "keywords": [t.name for t in view.tags],
         "isAccessibleForFree": view.is_free,
@@ -155,8 +158,9 @@ def _listing(find: Callable[[str], Any], endpoint: str, slug: str, kind: str) ->
 
 def _category(slug: str) -> tuple[dict[str, Any], Any]:
     found = service.category_by_slug(slug) or abort(404)
+    name = labels.category_name(found)
     return (
-        {"heading": found.name, "intro": found.description, "crumb": found.name},
+        {"heading": name, "intro": found.description, "crumb": name},
         service.in_category(found),
     )
 

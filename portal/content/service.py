@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.content.models import (
@@ -66,8 +67,56 @@ def published() -> Select[tuple[Article]]:
 def get_published(slug: str) -> Article | None:
     """One visible article with category, author and tags; its full body stays unloaded."""
     return db.session.scalar(
-        select(Article).where(Article.slug == slug, visible()).options(selectinload(Article.tags))
+        select(Article)
+        .where(Article.slug == slug, visible())
+        .options(
+            selectinload(Article.tags),
+            with_expression(Article.last_revised_at, newest_revision()),
+        )
     )
+
+
+def _last_revision() -> Any:
+    return (
+        select(ArticleRevision.article_id, func.max(ArticleRevision.created_at).label("at"))
+        .group_by(ArticleRevision.article_id)
+        .subquery()
+    )
+
+
+def modified_from(published_at: datetime | None, revised_at: datetime | None) -> datetime | None:
+    """schema.org dateModified from the publication time and the newest revision's time."""
+    # A revision is written when a save changes the article, so the newest one is the last
+    # real change; changes made before publication count as the publication itself.
+    moments = [m.astimezone(UTC) for m in (published_at, revised_at) if m is not None]
+    return max(moments) if moments else None
+
+
+def newest_revision() -> Any:
+    """The newest revision's time of the article in the surrounding query (a scalar)."""
+    return (
+        select(func.max(ArticleRevision.created_at))
+        .where(ArticleRevision.article_id == Article.id)
+        .scalar_subquery()
+    )
+
+
+def modified_at(article: Article) -> datetime | None:
+    """When the article's content last really changed (schema.org dateModified); the article
+    must come from get_published, which loads its newest revision's time in the same query."""
+    return modified_from(article.published_at, article.last_revised_at)
+
+
+def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]:
+    """Visible articles, newest first, each with modified_at's answer (one query: sitemap)."""
+    last = _last_revision()
+    rows = db.session.execute(
+        published()
+        .outerjoin(last, last.c.article_id == Article.id)
+        .add_columns(last.c.at)
+        .limit(limit)
+    ).all()
+    return [(article, modified_from(article.published_at, at)) for article, at in rows]
 
 
 def get_by_id(article_id: int) -> Article | None:
@@ -127,14 +176,21 @@ def with_tag(tag: Tag) -> Select[tuple[Article]]:
 
 
 def home() -> dict[str, object]:
-    """Latest, featured and the latest few per category."""
-    latest = list(db.session.scalars(published().limit(6)))
+    """Featured, then the latest, then one row per category: no article shown twice."""
     featured = list(db.session.scalars(published().where(Article.featured.is_(True)).limit(3)))
+    shown = {article.id for article in featured}
+    latest = [a for a in db.session.scalars(published().limit(6 + len(shown))) if a.id not in shown]
+    latest = latest[:6]
+    shown.update(article.id for article in latest)
     per_category = []
     for category in categories():
-        items = list(db.session.scalars(in_category(category).limit(3)))
+        statement = in_category(category)
+        if shown:
+            statement = statement.where(Article.id.not_in(shown))
+        items = list(db.session.scalars(statement.limit(3)))
         if items:
             per_category.append((category, items))
+            shown.update(article.id for article in items)
     return {"latest": latest, "featured": featured, "per_category": per_category}
 
 
@@ -143,7 +199,12 @@ def staff_list(
 ) -> Select[tuple[Article]]:
     """Every article (drafts too) for the back office, newest change first."""
     statement = select(Article).order_by(Article.updated_at.desc())
-    if status:
+    # By the status a person reads (labels.effective_status): a due scheduled one is published.
+    if status == "published":
+        statement = statement.where(visible())
+    elif status == "scheduled":
+        statement = statement.where(Article.status == "scheduled", Article.published_at > utcnow())
+    elif status:
         statement = statement.where(Article.status == status)
     if category:
         statement = statement.where(Article.category.has(Category.slug == category))

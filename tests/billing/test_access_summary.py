@@ -37,7 +37,7 @@ def _page(client: FlaskClient, path: str) -> str:
 
 def _org_billing_path(app: Flask, slug: str) -> str:
     with app.test_request_context():
-        return url_for("billing.org_manage", org_slug=slug)
+        return url_for("org_billing.manage", org_slug=slug)
 
 
 def test_the_demo_subscriber_hears_about_the_grant_not_no_subscription(
@@ -95,11 +95,11 @@ def test_an_organisation_on_trial_says_what_happens_when_it_ends(
     app: Flask,
     client: FlaskClient,
     create_user: Callable[..., User],
-    create_org: Callable[..., Organization],
+    make_org: Callable[..., Organization],
     login: Callable,
 ) -> None:
     owner = create_user()
-    org = create_org(owner, trial=True)
+    org = make_org(owner, trial=True)
     login(client, owner)
     date = org.trial_ends_at.strftime("%d.%m.%Y")
     for path in (f"/orgs/{org.slug}/", _org_billing_path(app, org.slug)):
