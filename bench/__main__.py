@@ -7,6 +7,7 @@ keep-alive client and prints throughput ratios, p50/p95/p99 and SQL queries per 
 
 from __future__ import annotations
 
+import http.client
 import os
 import platform
 import secrets
@@ -173,9 +174,23 @@ class Measured:
     worker_mb: float  # largest worker RSS after the run
 
 
+def prime(port: int, paths: list[str], headers: dict[str, str]) -> None:
+    """Every path a few times on fresh connections, so each worker has rendered it once:
+    on a loaded machine a 1 s warm-up leaves cold pages inside the measured seconds."""
+    for path in paths:
+        for _ in range(4):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", path, headers=headers)
+                conn.getresponse().read()
+            finally:
+                conn.close()
+
+
 def measure(
     port: int, server: int, owner_url: str, paths: list[str], headers: dict[str, str]
 ) -> Measured:
+    prime(port, paths, headers)
     hammer(port, paths, headers=headers, seconds=1.0)  # warm-up
     python = family(server)
     python_before = cpu_seconds(python)
