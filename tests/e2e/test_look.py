@@ -19,7 +19,9 @@ from portal import demo
 from portal.accounts.models import User
 from portal.content.models import Article, Author, Category, Tag
 from portal.extensions import db
+from portal.orgs import scoping
 from portal.orgs.models import Organization
+from portal.workspace.models import Goal, Measure, SectionContent, Snapshot, Workbook
 
 WIDTHS = (1280, 390)
 PASSWORD = "demo-password"
@@ -69,6 +71,17 @@ OWNER_PAGES = [
     "/orgs/acme/billing/",
     "/billing/pricing",
     "/articles/strategiske-veivalg",
+    "/orgs/acme/workspace/",
+    "/orgs/acme/workspace/history",
+    "/orgs/acme/workspace/{workbook_id}/",
+    "/orgs/acme/workspace/{workbook_id}/dashboard",
+    "/orgs/acme/workspace/{workbook_id}/sections/{section_id}",
+    "/orgs/acme/workspace/{workbook_id}/goals/{goal_id}",
+    "/orgs/acme/workspace/{workbook_id}/goals/new",
+    "/orgs/acme/workspace/{workbook_id}/measures/{measure_id}",
+    "/orgs/acme/workspace/{workbook_id}/risks/new",
+    "/orgs/acme/workspace/{workbook_id}/versions/{snapshot_id}",
+    "/orgs/acme/workspace/{workbook_id}/versions/{snapshot_id}/compare",
 ]
 EDITOR_PAGES = [
     "/staff/",
@@ -103,6 +116,16 @@ def demo_site(committed_app: Flask, live_server: Any) -> dict[str, Any]:
         "user_id": db.session.scalar(select(User.id).where(User.email == "reader@example.com")),
         "org_id": db.session.scalar(select(Organization.id).where(Organization.slug == "acme")),
     }
+    with scoping.system_scope():
+        workbook = db.session.scalars(
+            select(Workbook).where(Workbook.org_id == values["org_id"]).order_by(Workbook.id)
+        ).first()
+        for name, model in (("section_id", SectionContent), ("goal_id", Goal),
+                            ("measure_id", Measure), ("snapshot_id", Snapshot)):  # fmt: skip
+            values[name] = db.session.scalar(
+                select(model.id).where(model.workbook_id == workbook.id).order_by(model.id)
+            )
+        values["workbook_id"] = workbook.id
     return {"url": live_server.url, "values": values}
 
 
