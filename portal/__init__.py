@@ -20,11 +20,12 @@ from portal.celery_setup import celery_init_app
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
+from portal.exports.routes import bp as exports_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs.routes import bp as orgs_bp
 from portal.staff.routes import bp as staff_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp)
+BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp, exports_bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

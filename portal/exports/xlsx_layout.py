@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 
 # Cell kinds: how a value is written (typed cell, number format, validation) and read back.
@@ -45,7 +45,7 @@ class Sheet:
 
 GOALS = Sheet(
     "goals",
-    lambda: _("Mål"),
+    lambda: pgettext("ark", "Mål"),
     (
         Column("id", lambda: _("ID"), ID, 8),
         Column("title", lambda: _("Mål"), TEXT, 40),
@@ -62,7 +62,7 @@ GOALS = Sheet(
 
 MEASUREMENTS = Sheet(
     "measurements",
-    lambda: _("Målinger"),
+    lambda: pgettext("ark", "Målinger"),
     (
         Column("goal_id", lambda: _("Mål-ID"), ID, 8),
         Column("goal", lambda: _("Mål"), TEXT, 40, read_only=True),
@@ -74,7 +74,7 @@ MEASUREMENTS = Sheet(
 
 MEASURES = Sheet(
     "measures",
-    lambda: _("Tiltak"),
+    lambda: pgettext("ark", "Tiltak"),
     (
         Column("id", lambda: _("ID"), ID, 8),
         Column("title", lambda: _("Tiltak"), TEXT, 40),
@@ -94,7 +94,7 @@ MEASURES = Sheet(
 
 BENEFITS = Sheet(
     "benefits",
-    lambda: _("Gevinster"),
+    lambda: pgettext("ark", "Gevinster"),
     (
         Column("id", lambda: _("ID"), ID, 8),
         Column("description", lambda: _("Gevinst"), TEXT, 50),
@@ -109,7 +109,7 @@ BENEFITS = Sheet(
 
 RISKS = Sheet(
     "risks",
-    lambda: _("Risikoer"),
+    lambda: pgettext("ark", "Risikoer"),
     (
         Column("id", lambda: _("ID"), ID, 8),
         Column("description", lambda: _("Risiko"), TEXT, 50),

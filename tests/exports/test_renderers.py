@@ -190,3 +190,13 @@ def test_markdown_of_an_empty_document(app: Flask) -> None:
 def test_a_workbook_with_500_measures_renders(app: Flask, render) -> None:  # noqa: ANN001
     data = render(sized_document(goals=20, measures=500))
     assert len(data) > 10_000
+
+
+def test_english_labels(app: Flask) -> None:
+    text = render_markdown(full_document("en")).decode("utf-8")
+    assert "## Contents" in text
+    assert "| ID | Goal | Description |" in text and "In progress" in text
+    assert "NOK 1,250,000" in text
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(full_document("en"))))
+    assert book.sheetnames == ["About", "Goals", "Measurements", "Measures", "Benefits", "Risks"]
+    assert book["Measures"]["L2"].value == "In progress"
