@@ -1,31 +1,77 @@
-"""The Veivalg Flask application: create_app() wires extensions, blueprints, CLI and error pages."""
+"""The Veivalg Flask application: create_app() wires extensions, database listeners, blueprints,
+context processors, cross-domain hooks, CLI commands and error pages; importing any module of
+the package registers nothing."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, errors, i18n, observability, security, templating
+from portal import (
+    demo,
+    disconnects,
+    errors,
+    i18n,
+    observability,
+    rawinput,
+    security,
+    sqlite_pragmas,
+    templating,
+)
+from portal.accounts import cli as accounts_cli
+from portal.accounts import hooks as accounts_hooks
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
-from portal.api.routes import bp as api_bp
+from portal.billing import access, banner, gateway
+from portal.billing import cli as billing_cli
+from portal.billing import service as billing_service
+from portal.billing.org_routes import bp as org_billing_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
+from portal.content import cli as content_cli
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
+from portal.disconnects import RetrySafeRequests
+from portal.exports import service as exports_service
 from portal.exports.routes import bp as exports_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+from portal.orgs import account_hooks as orgs_account_hooks
+from portal.orgs import hooks as orgs_hooks
+from portal.orgs import scoping
+from portal.orgs.blueprint import org_switcher_context
 from portal.orgs.routes import bp as orgs_bp
+from portal.outbox import cli as outbox_cli
+from portal.outbox import service as outbox_service
 from portal.staff.routes import bp as staff_bp
 
-BLUEPRINTS = (core_bp, accounts_bp, content_bp, orgs_bp, billing_bp, staff_bp, api_bp, exports_bp)
+log = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    core_bp,
+    accounts_bp,
+    content_bp,
+    orgs_bp,
+    billing_bp,
+    org_billing_bp,
+    staff_bp,
+    exports_bp,
+)
+
+# Each adds its `flask …` commands to the app.
+CLI_COMMANDS = (
+    accounts_cli.register,
+    content_cli.register,
+    billing_cli.register,
+    outbox_cli.register,
+    demo.register,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
+    app.wsgi_app = RetrySafeRequests(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
@@ -42,6 +89,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
 
     observability.init_logging(app)
+    # After the request id is set (init_logging), before anything reads the query.
+    rawinput.init_app(app)
+    sqlite_pragmas.install()
+    scoping.install()
+    outbox_service.install()
+    exports_service.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)
@@ -53,12 +106,37 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.context_processor(org_switcher_context)
+    app.context_processor(banner.banner_context)
+    app.context_processor(access.access_context)
 
+    _register_hooks(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    cli.init_app(app)
+    disconnects.init_app(app)
+    for register_commands in CLI_COMMANDS:
+        register_commands(app)
+    _warn_about_configuration(app)
     return app
+
+
+def _register_hooks(app: Flask) -> None:
+    # Who takes part when another domain acts: the one place a reader finds every seam.
+    account = accounts_hooks.init_app(app)
+    account.add_export_section("orgs", orgs_account_hooks.export_user_data)
+    account.add_export_section("billing", billing_service.export_user_data)
+    account.add_deletion_blocker(orgs_account_hooks.account_deletion_blocker)
+    account.add_on_delete(billing_service.cancel_user_subscription)
+    org = orgs_hooks.init_app(app)
+    org.add_on_delete(billing_service.cancel_org_subscription)
+
+
+def _warn_about_configuration(app: Flask) -> None:
+    # Said at start-up as well as on /readyz, so a half-configured deploy is seen in its log.
+    problem = gateway.configuration_state(app.config)[1]
+    if problem:
+        log.warning("configuration: %s", problem)
 
 
 def _ensure_sqlite_folder(uri: str) -> None:
@@ -66,14 +144,3 @@ def _ensure_sqlite_folder(uri: str) -> None:
     url = make_url(uri)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    # The embedded default: WAL lets readers and a writer work together; wait instead of failing.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()

@@ -105,12 +105,15 @@ def init_app(app: Flask) -> None:
         log.warning("data the database refused (request %s): %s", g.get("request_id"), error.orig)
         return render_error(400)
 
-    @app.errorhandler(Exception)
-    def _unhandled(error: Exception) -> tuple[Response | str, int]:
-        log.exception("unhandled error (request %s)", g.get("request_id"))
-        # The error page (header, banner) may query: never on a transaction that failed.
-        _rollback()
-        return render_error(InternalServerError.code)
+    app.register_error_handler(Exception, unhandled)
+
+
+def unhandled(error: Exception) -> tuple[Response | str, int]:
+    """The 500 page for an error nothing else handled; logged with the request id."""
+    log.exception("unhandled error (request %s)", g.get("request_id"), exc_info=error)
+    # The error page (header, banner) may query: never on a transaction that failed.
+    _rollback()
+    return render_error(InternalServerError.code)
 
 
 def _rollback() -> None:

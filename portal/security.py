@@ -39,5 +39,5 @@ def init_app(app: Flask) -> None:
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         else:
-            headers.add("Vary", "Cookie")
+            response.vary.add("Cookie")
         return response

@@ -23,7 +23,13 @@ from portal.extensions import db
 from portal.outbox import service as outbox_service
 from tests.support.database import ThrowawayDatabase
 from tests.support.ratelimit import fresh_memory_limits
-from tests.support.services import CeleryWorker, LiveServer, RedisServer, SmtpSink
+from tests.support.services import (
+    CeleryWorker,
+    GunicornServer,
+    LiveServer,
+    RedisServer,
+    SmtpSink,
+)
 
 # Tenant fixtures (make_org, add_member, acme, fjord) are shared by every domain's tests.
 pytest_plugins = ["tests.support.tenants"]
@@ -250,6 +256,26 @@ def celery_worker_factory(
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def gunicorn_server(
+    committed_app: Flask, base_config: dict[str, Any], tmp_path: Path
+) -> Iterator[GunicornServer]:
+    """The app under a real gunicorn against the test database (commits are real)."""
+    server = GunicornServer(
+        {
+            "VEIVALG_ENV": "development",
+            "DATABASE_URL": base_config["SQLALCHEMY_DATABASE_URI"],
+            "MAIL_URL": base_config["MAIL_URL"],
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "BASE_URL": base_config["BASE_URL"],
+        },
+        tmp_path / "gunicorn.log",
+    )
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

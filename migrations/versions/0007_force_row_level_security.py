@@ -1,7 +1,7 @@
 """force row-level security on the organisation tables (the owner obeys the policies too)
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 12:00:00
 
 Databases migrated before portal/rls.py existed have RLS enabled but not forced on these tables;
@@ -11,7 +11,7 @@ new ones get FORCE from 0003 already (repeating it is harmless).
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -20,6 +20,7 @@ from portal.accounts.passwords import (
 from portal.core.redirects import is_safe_path
 from portal.extensions import db
 from portal.i18n import SUPPORTED
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 
@@ -29,7 +30,7 @@ def _dummy_hash() -> str:
     return hash_password("veivalg-dummy-password-for-timing")
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """A rule of accounts was broken; the message is safe to show."""
 
 

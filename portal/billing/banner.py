@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import session
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 
 from portal.accounts.models import User
 from portal.billing import service as billing_service
-from portal.billing.org_access import owned_orgs
+from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
 
 
@@ -21,7 +21,7 @@ def payment_problem(user: User | AnonymousUserMixin | None) -> User | Organizati
     own = billing_service.user_subscription(user)
     if own is not None and own.status == "past_due":
         return user
-    for org in owned_orgs(user):
+    for org in orgs_service.owned_orgs(user):
         subscription = billing_service.org_subscription(org)
         if subscription is not None and subscription.status == "past_due":
             return org
@@ -56,3 +56,13 @@ def cached_payment_problem(
         value = {"name": payer.name}
     session[_SESSION_KEY] = {"uid": user.id, "at": now, "payer": value}
     return value
+
+
+def banner_context() -> dict[str, object]:
+    """Templates' `billing_payment_problem(fresh=False)` (create_app installs it as a context
+    processor); a function, so pages that never show the banner never query for it."""
+    return {
+        "billing_payment_problem": lambda fresh=False: cached_payment_problem(
+            current_user, fresh=fresh
+        )
+    }

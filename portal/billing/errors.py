@@ -1,5 +1,7 @@
 """The billing domain's user-facing error."""
 
+from portal.refused import Refused
 
-class BillingError(ValueError):
+
+class BillingError(Refused):
     """A billing rule was broken; the message is safe to show to the user."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import stripe
@@ -21,6 +23,28 @@ class GatewayError(RuntimeError):
 
 def enabled() -> bool:
     return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def configuration_state(config: Mapping[str, Any]) -> tuple[str, str | None]:
+    """'on', 'off' or 'misconfigured', and what is wrong when only one Stripe key is set.
+
+    Either half alone fails quietly: a webhook secret without an API key stores events no
+    worker can process, an API key without a secret takes payments whose webhooks are refused.
+    """
+    key, secret = config.get("STRIPE_SECRET_KEY"), config.get("STRIPE_WEBHOOK_SECRET")
+    if key and secret:
+        return "on", None
+    if secret:
+        return "misconfigured", (
+            "STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not: webhook events are "
+            "stored but cannot be processed, and paid checkout is off"
+        )
+    if key:
+        return "misconfigured", (
+            "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: every Stripe webhook "
+            "is refused, so payments never reach the portal"
+        )
+    return "off", None
 
 
 def client() -> stripe.StripeClient:
@@ -171,15 +195,31 @@ def iter_subscriptions() -> Iterator[dict[str, Any]]:
 # Webhooks ------------------------------------------------------------------------------------
 
 
-def verify_event(raw_body: bytes, signature: str | None) -> dict[str, Any]:
-    """Check the Stripe-Signature over the raw body; raises ValueError when it does not hold."""
+def verify_event(raw_body: bytes, signature: str | None) -> Any:
+    """Check the Stripe-Signature over the raw body and return the parsed JSON.
+
+    Raises ValueError when the signature does not hold, when it was made more than
+    WEBHOOK_TOLERANCE seconds from now in either direction (the Stripe library only refuses
+    old ones, so a signature from the future would stay replayable), or when the body is
+    not JSON. Any of the header's v1 signatures may match (secret rotation). The shape of
+    what comes back is the caller's to check.
+    """
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret or not signature:
         raise ValueError("unsigned or no webhook secret configured")
     try:
-        event = stripe.Webhook.construct_event(
-            raw_body.decode("utf-8"), signature, secret, tolerance=WEBHOOK_TOLERANCE
+        payload = raw_body.decode("utf-8")
+        stripe.WebhookSignature.verify_header(
+            payload, signature, secret, tolerance=WEBHOOK_TOLERANCE
         )
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
         raise ValueError(str(exc)) from exc
-    return as_dict(event)
+    # verify_header parsed the header the same way, so a numeric t= is there.
+    pairs = [part.split("=", 1) for part in signature.split(",")]
+    timestamp = int(next(pair[1] for pair in pairs if pair[0] == "t"))
+    if timestamp > time.time() + WEBHOOK_TOLERANCE:
+        raise ValueError(f"signature timestamp {timestamp} is in the future")
+    try:
+        return json.loads(payload)
+    except ValueError as exc:
+        raise ValueError(f"body is not JSON: {exc}") from exc

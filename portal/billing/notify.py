@@ -23,7 +23,7 @@ def _recipient(row: Subscription) -> tuple[str, str, str, str] | None:
         org = db.session.get(Organization, row.org_id)
         if org is None:
             return None
-        return org.billing_email, "nb", org.name, f"{base}/billing/orgs/{org.slug}/manage"
+        return org.billing_email, "nb", org.name, f"{base}/orgs/{org.slug}/billing/"
     return None
 
 

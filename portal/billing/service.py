@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from portal.accounts.models import User
-from portal.accounts.service import AccountError
 from portal.billing import customers, gateway, mirror
 from portal.billing.errors import BillingError
 from portal.billing.models import ACCESS_STATUSES, ComplimentaryGrant, Plan, Subscription
@@ -17,7 +16,7 @@ from portal.extensions import db
 from portal.orgs import audit
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
-from portal.orgs.service import OrgError
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ def change_seats(org: Organization, seats: int, actor: User, ip: str | None = No
 def cancel_user_subscription(user: User) -> None:
     """Account deletion hook: cancel the user's live individual subscription in Stripe now.
 
-    If Stripe cannot be reached the deletion stops with a message (AccountError), so no
+    If Stripe cannot be reached the deletion stops with a message (Refused), so no
     account disappears while its subscription keeps charging.
     """
     rows = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
@@ -98,7 +97,7 @@ def cancel_user_subscription(user: User) -> None:
                 row.stripe_subscription_id,
                 exc,
             )
-            raise AccountError(
+            raise Refused(
                 _(
                     "Vi fikk ikke avsluttet abonnementet ditt hos Stripe akkurat "
                     "nå, så kontoen er ikke slettet. Prøv igjen om litt."
@@ -109,7 +108,7 @@ def cancel_user_subscription(user: User) -> None:
 def cancel_org_subscription(org: Organization) -> None:
     """Organisation deletion hook: cancel the organisation's live subscription in Stripe now.
 
-    If Stripe cannot be reached the deletion stops with a message (OrgError)."""
+    If Stripe cannot be reached the deletion stops with a message (Refused)."""
     rows = db.session.scalars(select(Subscription).where(Subscription.org_id == org.id))
     for row in rows:
         try:
@@ -121,7 +120,7 @@ def cancel_org_subscription(org: Organization) -> None:
                 org.slug,
                 exc,
             )
-            raise OrgError(
+            raise Refused(
                 _(
                     "Vi fikk ikke avsluttet abonnementet hos Stripe akkurat nå, så "
                     "organisasjonen er ikke slettet. Prøv igjen om litt."
@@ -144,11 +143,6 @@ def mirror_row(subscription_id: str) -> Subscription | None:
 
 def seats_used(org: Organization) -> int:
     return orgs_service.seats_used(org)
-
-
-def is_owner(org: Organization, user: User) -> bool:
-    membership = orgs_service.membership_for(org, user)
-    return membership is not None and membership.role == "owner"
 
 
 def export_user_data(user: User) -> dict[str, Any]:

@@ -27,6 +27,8 @@ SUBSCRIPTION_EVENTS = {
     "customer.subscription.paused",
     "customer.subscription.resumed",
 }
+# The length of StripeEvent.id and .type.
+ID_MAX = 100
 INVOICE_EVENTS = {"invoice.paid", "invoice.payment_failed", "invoice.payment_succeeded"}
 HANDLED = (
     SUBSCRIPTION_EVENTS
@@ -36,6 +38,32 @@ HANDLED = (
         "customer.subscription.trial_will_end",
     }
 )
+
+
+class MalformedEvent(ValueError):
+    """A correctly signed body that is not a Stripe event; the message says what is wrong."""
+
+
+def check_shape(data: Any) -> dict[str, Any]:
+    """Return the body as an event, or raise MalformedEvent naming what is wrong.
+
+    A signed body is trusted to come from Stripe, not to have the shape we expect: a body
+    of the wrong shape is refused (400) rather than crashing the request, which Stripe
+    would retry for days.
+    """
+    if not isinstance(data, dict):
+        raise MalformedEvent(f"body is {type(data).__name__}, not an object")
+    if data.get("object") != "event":
+        raise MalformedEvent("object is not 'event'")
+    event_id, event_type = data.get("id"), data.get("type")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= ID_MAX:
+        raise MalformedEvent("id is not a short string")
+    if not isinstance(event_type, str) or len(event_type) > ID_MAX:
+        raise MalformedEvent("type is not a short string")
+    inner = data.get("data")
+    if not isinstance(inner, dict) or not isinstance(inner.get("object"), dict):
+        raise MalformedEvent("data.object is not an object")
+    return data
 
 
 def receive(event: dict[str, Any]) -> bool:

@@ -1,4 +1,4 @@
-"""Demo content for `flask seed-demo`: categories, the three authors and the fifteen articles."""
+"""Demo content for `flask seed-demo`: categories, the three authors and the bundled articles."""
 
 from __future__ import annotations
 

@@ -27,25 +27,26 @@ from portal.content.models import (
 from portal.content.pagecache import content_changed, pages
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+# slug, Norwegian name, English name
 CATEGORIES = (
-    ("strategisk-planlegging", "Strategisk planlegging"),
-    ("ikt-strategi", "IKT-strategi"),
-    ("digitalisering", "Digitalisering"),
-    ("ledelse", "Ledelse"),
-    ("markedsforing", "Markedsføring"),
+    ("strategisk-planlegging", "Strategisk planlegging", "Strategic planning"),
+    ("ikt-strategi", "IKT-strategi", "IT strategy"),
+    ("digitalisering", "Digitalisering", "Digitalisation"),
+    ("ledelse", "Ledelse", "Leadership"),
+    ("markedsforing", "Markedsføring", "Marketing"),
 )
 
 
-class ContentError(ValueError):
+class ContentError(Refused):
     """Input that cannot be saved; `errors` maps a field name to a message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
 
 
 @dataclass
@@ -96,12 +97,15 @@ def audit(
 
 
 def ensure_categories() -> list[Category]:
-    """The five standard categories exist (idempotent)."""
+    """The five standard categories exist, each with an English name (idempotent; an editor's
+    own English name is kept)."""
     existing = {c.slug: c for c in db.session.scalars(select(Category))}
-    for position, (slug, name) in enumerate(CATEGORIES):
+    for position, (slug, name, name_en) in enumerate(CATEGORIES):
         if slug not in existing:
             existing[slug] = Category(slug=slug, name=name, position=position)
             db.session.add(existing[slug])
+        if not existing[slug].name_en:
+            existing[slug].name_en = name_en
     db.session.flush()
     return list(existing.values())
 
@@ -161,7 +165,8 @@ def validate(data: ArticleInput, article: Article | None = None) -> dict[str, ob
         errors["title"] = _("Tittel må fylles ut.")
     elif len(title) > 200:
         errors["title"] = _("Tittelen kan være høyst 200 tegn.")
-    slug = (data.slug or "").strip()
+    # An empty address is made from the title (æ, ø, å folded), as the editor's page shows.
+    slug = (data.slug or "").strip() or slugify(title)[:120].strip("-")
     if not SLUG_RE.match(slug) or len(slug) > 120:
         errors["slug"] = _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")
     else:
@@ -172,7 +177,7 @@ def validate(data: ArticleInput, article: Article | None = None) -> dict[str, ob
     if category is None:
         errors["category"] = _("Ukjent kategori.")
     if data.access not in ACCESS_CHOICES:
-        errors["access"] = _("Tilgang må være public, members eller paid.")
+        errors["access"] = _("Tilgang må være åpen for alle, for medlemmer eller for abonnenter.")
     author = None
     if data.author:
         author = _by_slug(Author, data.author)
@@ -201,23 +206,30 @@ def save_article(data: ArticleInput, actor: User | None, article: Article | None
     both HTML parts are rendered now, never per request."""
     checked = validate(data, article)
     created = article is None
+    changed = created
     if article is None:
         article = Article(status="draft")
         db.session.add(article)
-    elif (article.title, article.lede, article.body_md) != (
-        checked["title"],
-        strip_text(data.lede),
-        data.body_md,
-    ):
-        db.session.add(
-            ArticleRevision(
-                article_id=article.id,
-                title=article.title,
-                lede=article.lede,
-                body_md=article.body_md,
-                created_by_id=actor.id if actor else None,
-            )
+    else:
+        before = metadata_of(input_from(article))
+        after = metadata_of(data) | {"slug": checked["slug"]}
+        changed = (article.title, article.lede, article.body_md, before) != (
+            checked["title"],
+            strip_text(data.lede),
+            data.body_md.replace("\x00", ""),
+            after,
         )
+        if changed:
+            db.session.add(
+                ArticleRevision(
+                    article_id=article.id,
+                    title=article.title,
+                    lede=article.lede,
+                    body_md=article.body_md,
+                    meta=before,
+                    created_by_id=actor.id if actor else None,
+                )
+            )
     rendered = render_article(data.body_md, current_app.config["TEASER_MAX_CHARS"])
     article.title = checked["title"]  # type: ignore[assignment]
     article.slug = checked["slug"]  # type: ignore[assignment]
@@ -231,7 +243,9 @@ def save_article(data: ArticleInput, actor: User | None, article: Article | None
     for name in ("teaser_html", "teaser_text", "teaser_toc", "body_html", "body_text", "body_toc"):
         setattr(article, name, getattr(rendered, name))
     article.reading_minutes = rendered.reading_minutes
-    article.updated_at = utcnow()
+    if changed:
+        # Only a real change counts as modified (dateModified, the sitemap's lastmod).
+        article.updated_at = utcnow()
     db.session.flush()
     db.session.execute(delete(ArticleLink).where(ArticleLink.article_id == article.id))
     for position, target in enumerate(checked["related"]):  # type: ignore[arg-type]
@@ -253,10 +267,12 @@ def publish(article: Article, actor: User | None, at: datetime | None = None) ->
 
 
 def schedule(article: Article, actor: User | None, at: datetime) -> None:
-    """Publish automatically at `at` (content.publish_due); a past time publishes now."""
+    """Publish automatically at `at` (content.publish_due). A time that has passed is refused
+    (ContentError on "publish_at"): the editor chooses a later time or publishes now."""
     if at <= utcnow():
-        publish(article, actor, at)
-        return
+        raise ContentError(
+            {"publish_at": _("Tidspunktet har allerede passert. Velg et senere tidspunkt.")}
+        )
     article.status, article.published_at = "scheduled", at
     audit(actor, "schedule", article, at.isoformat())
     db.session.flush()
@@ -296,6 +312,19 @@ def restore_revision(article: Article, revision: ArticleRevision, actor: User | 
     return article
 
 
+def metadata_of(data: ArticleInput) -> dict[str, Any]:
+    """The metadata a revision keeps beside title, lede and body (to list what changed)."""
+    return {
+        "slug": data.slug,
+        "category": data.category,
+        "access": data.access,
+        "author": data.author or None,
+        "tags": sorted(strip_text(str(t)) for t in data.tags if strip_text(str(t))),
+        "featured": bool(data.featured),
+        "related": list(data.related),
+    }
+
+
 def input_from(article: Article) -> ArticleInput:
     links = db.session.scalars(
         select(Article.slug)
@@ -317,8 +346,9 @@ def input_from(article: Article) -> ArticleInput:
     )
 
 
-def upsert_category(slug: str, name: str, description: str = "") -> Category:
-    """Create or update a category by slug."""
+def upsert_category(slug: str, name: str, description: str = "", name_en: str = "") -> Category:
+    """Create or update a category by slug; the English name may be empty (then the
+    Norwegian one is shown in English too)."""
     slug = slug.strip()
     if not SLUG_RE.match(slug):
         raise ContentError({"slug": _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")})
@@ -330,5 +360,6 @@ def upsert_category(slug: str, name: str, description: str = "") -> Category:
         category = Category(slug=slug, position=100)
         db.session.add(category)
     category.name, category.description = name, strip_text(description)
+    category.name_en = strip_text(name_en)[:120]
     db.session.flush()
     return category

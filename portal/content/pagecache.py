@@ -216,22 +216,36 @@ class CachedPages:
 
 
 def anonymous_cache(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a public reader page as storable when it was made for nobody in particular."""
+    """Mark a public reader page as storable when it was made for nobody in particular.
+
+    Such a page also tells browsers and shared caches how long they may keep it
+    (Cache-Control: public), varying on the cookie (a login changes the page) and the
+    language header (it picks the language of a cookie-less reader). A page made for an
+    anonymous reader with cookies (a language choice, a flash message) is private.
+    """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         response = make_response(view(*args, **kwargs))
-        if (
-            current_app.config.get("CONTENT_CACHE_SECONDS", 0) > 0
-            and request.method == "GET"
+        if current_user.is_authenticated or response.status_code not in (200, 404):
+            return response
+        seconds = current_app.config.get("CONTENT_CACHE_SECONDS", 0)
+        shared = (
+            request.method == "GET"
             and not request.cookies
-            and response.status_code in (200, 404)
-            and not current_user.is_authenticated
             and "Set-Cookie" not in response.headers
             and not session.modified
             and not dict(session)
             and not response.direct_passthrough
-        ):
+        )
+        response.vary.update(("Cookie", "Accept-Language"))
+        if not shared:
+            response.headers["Cache-Control"] = "private, no-cache"
+            return response
+        response.headers["Cache-Control"] = (
+            f"public, max-age={seconds}" if seconds > 0 else "public, no-cache"
+        )
+        if seconds > 0:
             response.headers[STORE_MARKER] = "store"
         return response
 

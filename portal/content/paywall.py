@@ -19,6 +19,8 @@ from portal.content.models import Article, Author, Category, Tag
 from portal.content.rendering import GATED_CLASS
 
 TOC_MIN_HEADINGS = 3
+# Class of the paywall box in content/article_body.html (schema.org's cssSelector names it).
+WITHHELD_CLASS = "paywalled-content"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,16 @@ class ReaderArticle:
     html: Markup
     toc: list[dict[str, str]]
     full: bool
-    gated_selector: str = f".{GATED_CLASS}"
 
     @property
     def is_free(self) -> bool:
         return self.access == "public"
+
+    @property
+    def gated_selector(self) -> str:
+        """The element that holds the gated part on the page served: the wrapper around it in
+        the full text, else the paywall box that stands where it was left out."""
+        return f".{GATED_CLASS}" if self.full else f".{WITHHELD_CLASS}"
 
 
 def readable_levels(user: User | AnonymousUserMixin | None) -> list[str]:

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.accounts import service as accounts_service
+from portal.billing import gateway
 from portal.core.redirects import safe_next
 from portal.extensions import csrf, db
 from portal.i18n import normalise
@@ -31,7 +32,10 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """200 when every configured dependency answers, else 503 naming what is down."""
+    """200 when every configured dependency answers, else 503 naming what is down.
+
+    `payments` says whether Stripe is on, off or half-configured (one key without the other).
+    """
     checks: dict[str, str] = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -50,6 +54,8 @@ def readyz() -> tuple[Response, int]:
         except redis.RedisError:
             checks["redis"] = "down"
     ready = all(value in ("ok", "off") for value in checks.values())
+    # Reported, not a reason to take the web process out of the balancer: pages still work.
+    checks["payments"] = gateway.configuration_state(current_app.config)[0]
     return jsonify(checks), 200 if ready else 503
 
 

@@ -1,1 +1,1 @@
-"""Exports: being built in a later issue."""
+"""Exports: workbooks as PDF, Word, Excel and Markdown made by workers, and Excel back in."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
@@ -28,7 +28,7 @@ from portal.exports.render_docx import render_docx
 from portal.exports.render_md import render_markdown
 from portal.exports.render_pdf import render_pdf
 from portal.exports.render_xlsx import render_xlsx
-from portal.extensions import db
+from portal.extensions import db, listen_once
 from portal.mail import service as mail
 from portal.orgs import audit, scoping
 from portal.orgs import service as orgs
@@ -138,7 +138,6 @@ def send(job_id: int) -> None:
     ).apply_async()
 
 
-@event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return
@@ -146,10 +145,15 @@ def _run_after_commit(session: Session) -> None:
         send(job_id)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(_AFTER_COMMIT, None)
+
+
+def install() -> None:
+    """Run in-process jobs after their outbox item commits (create_app calls this once)."""
+    listen_once(Session, "after_commit", _run_after_commit)
+    listen_once(Session, "after_rollback", _forget_after_rollback)
 
 
 # --- Reading ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """What organisations contribute to a member's own account: the data download and the rule
-that the last owner cannot delete their account (registered in portal/accounts/deletion.py)."""
+that the last owner cannot delete their account (registered by create_app)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,24 @@ from flask_babel import gettext as _
 
 from portal.accounts.models import User
 from portal.orgs import scoping, service
+from portal.refused import Refused
 
 
-def account_deletion_blocker(user: User) -> str | None:
-    """The reason a user may not delete their account yet: they are the last owner of an
-    organisation (transfer the ownership or delete the organisation first)."""
+def account_deletion_blocker(user: User) -> None:
+    """Refused while the user is the last owner of an organisation (transfer the ownership
+    or delete the organisation first)."""
     for membership in service.memberships_for_user(user):
         if membership.role != "owner":
             continue
         with scoping.org_scope(membership.org):
             if len(service.owners(membership.org)) <= 1:
-                return _(
-                    "Du er eneste eier av %(name)s. Overfør eierskapet eller slett "
-                    "organisasjonen før du sletter kontoen.",
-                    name=membership.org.name,
+                raise Refused(
+                    _(
+                        "Du er eneste eier av %(name)s. Overfør eierskapet eller slett "
+                        "organisasjonen før du sletter kontoen.",
+                        name=membership.org.name,
+                    )
                 )
-    return None
 
 
 def export_user_data(user: User) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 from flask import current_app
@@ -12,20 +11,10 @@ from sqlalchemy import delete, select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs import audit, scoping
+from portal.orgs.hooks import org_hooks
 from portal.orgs.models import Membership, Organization
 from portal.orgs.service import OrgError
 from portal.timeutil import utcnow
-
-# Run when an owner deletes an organisation, in the same transaction, by dotted path so
-# organisations import no other domain: "portal.x.service:func", func(org) -> None; a
-# hook that cannot do its part raises OrgError and nothing is deleted.
-DELETION_HOOKS: list[str] = ["portal.billing.service:cancel_org_subscription"]
-
-
-def _run_deletion_hooks(org: Organization) -> None:
-    for path in DELETION_HOOKS:
-        module_name, _sep, func_name = path.partition(":")
-        getattr(importlib.import_module(module_name), func_name)(org)
 
 
 def delete_organization(
@@ -39,7 +28,8 @@ def delete_organization(
         raise OrgError(_("Bare eiere kan slette organisasjonen."))
     if typed_name.strip() != org.name:
         raise OrgError(_("Skriv organisasjonens navn nøyaktig for å bekrefte slettingen."))
-    _run_deletion_hooks(org)
+    for hook in org_hooks().on_delete:
+        hook(org)
     org.deleted_at = utcnow()
     db.session.flush()
     audit.record(org, actor_membership.user, "org.deleted", org.slug, None, None, ip)

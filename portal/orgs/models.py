@@ -106,3 +106,25 @@ class OrgAuditEntry(OrgScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class TrialClaim(db.Model):
+    """One organisation trial, remembered against who started it: a person and an e-mail
+    domain get one trial each, however many organisations they create (docs/organisations.md).
+
+    Not tenant data (it is read across organisations) and kept when the organisation is
+    purged or the person deletes their account: only a hash of the address is kept.
+    """
+
+    __tablename__ = "org_trial_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The unique keys make a concurrent second claim fail instead of both succeeding.
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # None for public mail services, where a domain is not one organisation.
+    email_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

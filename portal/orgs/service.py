@@ -6,17 +6,15 @@ the session to it (portal.orgs.scoping), so row-level security lets its rows thr
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.orgs import audit, scoping
+from portal.orgs import audit, scoping, trials
 from portal.orgs.mixins import MAX_ID
 from portal.orgs.models import (
     DEFAULT_SEAT_LIMIT,
@@ -30,10 +28,11 @@ from portal.orgs.validation import (
     normalise_org_number,
     slug_problem,
 )
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 
-class OrgError(ValueError):
+class OrgError(Refused):
     """A rule of organisations was broken; the message is safe to show to the user."""
 
 
@@ -80,6 +79,11 @@ def memberships_for_user(user: User) -> list[Membership]:
         .order_by(Organization.name)
     )
     return list(db.session.scalars(query))
+
+
+def owned_orgs(user: User) -> list[Organization]:
+    """The live organisations the user owns (they may buy and manage seats for them)."""
+    return [m.org for m in memberships_for_user(user) if m.role == "owner"]
 
 
 def members(org: Organization) -> list[Membership]:
@@ -166,7 +170,8 @@ def create_organization(
     org_number: str | None = None,
     ip: str | None = None,
 ) -> Organization:
-    """Create an organisation with `creator` as owner and a trial of ORG_TRIAL_DAYS.
+    """Create an organisation with `creator` as owner, with a trial if the creator has
+    not had one (trials.start_trial: one per person and per e-mail domain).
 
     Only verified users may create one; the slug must be free and not reserved.
     """
@@ -184,7 +189,6 @@ def create_organization(
         org_number=number,
         billing_email=billing_email.strip().lower(),
         seat_limit=DEFAULT_SEAT_LIMIT,
-        trial_ends_at=utcnow() + timedelta(days=current_app.config["ORG_TRIAL_DAYS"]),
     )
     try:
         with db.session.begin_nested():
@@ -195,6 +199,7 @@ def create_organization(
     _scope(org)
     db.session.add(Membership(org_id=org.id, user_id=creator.id, role="owner"))
     db.session.flush()
+    trials.start_trial(org, creator)
     audit.record(org, creator, "org.created", org.slug, None, _settings_snapshot(org), ip)
     return org
 

@@ -12,6 +12,8 @@ from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
 PENDING = "pending"
+# Claimed by a worker in its own committed step; the handler is running or has just run.
+RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 

@@ -8,8 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.accounts import deletion, service
+from portal.accounts import service
+from portal.accounts.hooks import account_hooks
 from portal.accounts.models import User
+from portal.refused import Refused
 from tests.accounts.conftest import link_in, post_form, reload
 from tests.conftest import PASSWORD, count_rows
 from tests.support.services import SmtpSink, body_text
@@ -17,8 +19,9 @@ from tests.support.services import SmtpSink, body_text
 NEW_PASSWORD = "another rather long passphrase"
 
 
-def blocker_for_tests(user: User) -> str | None:
-    return "Du er siste eier av en organisasjon." if user.name == "Blokkert" else None
+def blocker_for_tests(user: User) -> None:
+    if user.name == "Blokkert":
+        raise Refused("Du er siste eier av en organisasjon.")
 
 
 def exporter_for_tests(user: User) -> dict:
@@ -141,9 +144,9 @@ def test_logout_everywhere_kills_another_clients_session(
 def test_data_download_contains_the_users_data(
     client: FlaskClient, create_user, login, monkeypatch
 ) -> None:
-    monkeypatch.setattr(
-        deletion, "DATA_EXPORTERS", ["tests.accounts.test_account:exporter_for_tests"]
-    )
+    hooks = account_hooks()
+    monkeypatch.setattr(hooks, "export_sections", {})
+    hooks.add_export_section("tests", exporter_for_tests)
     user = create_user(name="Data Eier", locale="en")
     login(client, user)
     response = client.get("/account/data.json")
@@ -155,7 +158,7 @@ def test_data_download_contains_the_users_data(
     assert data["account"]["name"] == "Data Eier"
     assert data["account"]["locale"] == "en"
     assert "password_hash" not in json.dumps(data)
-    assert data["tests.accounts.test_account"] == {"greeting": "hei Data Eier"}
+    assert data["tests"] == {"greeting": "hei Data Eier"}
 
 
 def test_delete_needs_the_right_password_and_removes_the_row(
@@ -181,9 +184,9 @@ def test_delete_needs_the_right_password_and_removes_the_row(
 def test_delete_honours_blockers(
     client: FlaskClient, create_user, login, csrf_token, monkeypatch, name: str
 ) -> None:
-    monkeypatch.setattr(
-        deletion, "DELETION_BLOCKERS", ["tests.accounts.test_account:blocker_for_tests"]
-    )
+    hooks = account_hooks()
+    monkeypatch.setattr(hooks, "deletion_blockers", [])
+    hooks.add_deletion_blocker(blocker_for_tests)
     user = create_user(name=name)
     login(client, user)
     page = client.get("/account/delete").get_data(as_text=True)

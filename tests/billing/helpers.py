@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -35,6 +37,24 @@ def sign(
     body = json.dumps(event)
     header = stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=timestamp)
     return body, header
+
+
+def sign_body(body: str, secrets_: list[str], timestamp: int | None = None) -> str:
+    """A Stripe-Signature header over an exact body, with one v1 signature per secret."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{timestamp}.{body}".encode()
+    parts = [f"t={timestamp}"] + [
+        "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() for secret in secrets_
+    ]
+    return ",".join(parts)
+
+
+def post_body(client: FlaskClient, body: str, header: str) -> Any:
+    return client.post(
+        "/billing/webhook",
+        data=body,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
 
 
 def post_event(client: FlaskClient, event: dict[str, Any], **sign_args: Any) -> Any:

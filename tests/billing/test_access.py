@@ -155,7 +155,7 @@ def test_owner_of_a_past_due_organisation_sees_the_banner(
     login(client, owner)
     page = client.get("/billing/pricing").get_data(as_text=True)
     assert "Vi fikk ikke trukket betalingen for Banner AS" in page
-    assert f"/billing/orgs/{org.slug}/manage" in page
+    assert f"/orgs/{org.slug}/billing/" in page
 
 
 def test_the_past_due_banner_follows_the_member_to_ordinary_pages(

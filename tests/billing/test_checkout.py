@@ -10,7 +10,7 @@ from flask import g
 
 from portal.accounts.models import User
 from portal.billing import customers, entitlements, plans
-from portal.billing.models import BillingCustomer, CheckoutAttempt
+from portal.billing.models import BillingCustomer, CheckoutAttempt, Subscription
 from portal.extensions import db
 from portal.orgs import service as orgs_service
 from tests.billing.helpers import make_event, post_event
@@ -71,14 +71,18 @@ def test_each_attempt_has_its_own_idempotency_key(
     assert len(keys) == 2
 
 
+def _start_individual_checkout(client, user, login, csrf_token) -> CheckoutAttempt:
+    login(client, user)
+    token = csrf_token(client, "/billing/pricing")
+    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
+    return db.session.scalar(db.select(CheckoutAttempt))
+
+
 def test_subscribing_through_checkout_gives_access(
     app, client, create_user, login, csrf_token, stripe_on
 ):
     user = create_user()
-    login(client, user)
-    token = csrf_token(client, "/billing/pricing")
-    client.post("/billing/checkout", data={"csrf_token": token, "plan": "individual_monthly"})
-    attempt = db.session.scalar(db.select(CheckoutAttempt))
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
     waiting = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert waiting.status_code == 200
     assert 'http-equiv="refresh"' in waiting.get_data(as_text=True)
@@ -98,6 +102,29 @@ def test_subscribing_through_checkout_gives_access(
     assert "Abonnementet er aktivt" in done.get_data(as_text=True)
 
 
+def test_invoice_paid_before_checkout_completed_converges(
+    app, client, create_user, login, csrf_token, stripe_on
+):
+    user = create_user()
+    attempt = _start_individual_checkout(client, user, login, csrf_token)
+    plan = plans.get_by_code("individual_monthly")
+    sub = stripe_on.subscribe(attempt.stripe_customer_id, plan.stripe_price_id)
+    invoice = {"id": "in_early", "object": "invoice", "subscription": sub["id"]}
+    # Stripe does not promise an order: the invoice can come before the session's event.
+    assert post_event(client, make_event("invoice.paid", invoice)).status_code == 200
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(user, "paid")
+    event = make_event("checkout.session.completed", _session_obj(attempt, sub["id"]))
+    assert post_event(client, event).status_code == 200
+    db.session.refresh(attempt)
+    assert (attempt.status, attempt.stripe_subscription_id) == ("completed", sub["id"])
+    assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 1
+    g.pop("_paid_access", None)
+    assert entitlements.can_read(user, "paid")
+    done = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
+    assert "Abonnementet er aktivt" in done.get_data(as_text=True)
+
+
 def test_org_checkout_collects_seats_address_and_vat_number(
     app, client, create_user, login, csrf_token, stripe_on, make_org
 ):
@@ -105,10 +132,10 @@ def test_org_checkout_collects_seats_address_and_vat_number(
     org = make_org(owner, trial=False)
     login(client, owner)
     page = client.get("/billing/pricing").get_data(as_text=True)
-    assert f'action="/billing/orgs/{org.slug}/checkout"' in page
+    assert f'action="/orgs/{org.slug}/billing/checkout"' in page
     token = csrf_token(client, "/billing/pricing")
     response = client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "7"},
     )
     assert response.status_code == 303
@@ -131,16 +158,16 @@ def test_non_owner_cannot_open_org_checkout_or_portal(
     login(client, member)
     token = csrf_token(client, "/billing/pricing")
     checkout = client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_monthly", "seats": "3"},
     )
-    portal = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    portal = client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token})
     assert checkout.status_code == 403
     assert portal.status_code == 403
     login(client, outsider)
     token = csrf_token(client, "/billing/pricing")
     assert (
-        client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token}).status_code
+        client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token}).status_code
         == 404
     )
     assert stripe_on.recorded("/v1/checkout/sessions") == []
@@ -163,8 +190,8 @@ def test_portal_session_for_the_member_and_for_owners(
 
     org = make_org(user, trial=False)
     customers.ensure_for(org)
-    token = csrf_token(client, f"/billing/orgs/{org.slug}/manage")
-    response = client.post(f"/billing/orgs/{org.slug}/portal", data={"csrf_token": token})
+    token = csrf_token(client, f"/orgs/{org.slug}/billing/")
+    response = client.post(f"/orgs/{org.slug}/billing/portal", data={"csrf_token": token})
     assert response.status_code == 303
     sent = stripe_on.recorded("/v1/billing_portal/sessions")[-1]
     assert sent["params"]["customer"] == customers.for_org(org).stripe_customer_id
@@ -210,7 +237,7 @@ def test_organisation_subscribes_through_checkout_and_its_members_read(
     login(client, owner)
     token = csrf_token(client, "/billing/pricing")
     client.post(
-        f"/billing/orgs/{org.slug}/checkout",
+        f"/orgs/{org.slug}/billing/checkout",
         data={"csrf_token": token, "plan": "org_seat_yearly", "seats": "4"},
     )
     attempt = db.session.scalar(db.select(CheckoutAttempt))
@@ -226,7 +253,7 @@ def test_organisation_subscribes_through_checkout_and_its_members_read(
     assert org.seat_limit == 4
     page = client.get(f"/billing/success?session_id={attempt.stripe_session_id}")
     assert "Abonnementet er aktivt" in page.get_data(as_text=True)
-    manage = client.get(f"/billing/orgs/{org.slug}/manage").get_data(as_text=True)
+    manage = client.get(f"/orgs/{org.slug}/billing/").get_data(as_text=True)
     assert "2 / 4" in manage
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -12,7 +13,14 @@ from portal.billing import customers, entitlements, plans
 from portal.billing.models import StripeEvent, Subscription
 from portal.extensions import db
 from portal.outbox.models import OutboxItem
-from tests.billing.helpers import make_event, post_event, sign
+from tests.billing.helpers import (
+    WEBHOOK_SECRET,
+    make_event,
+    post_body,
+    post_event,
+    sign,
+    sign_body,
+)
 from tests.conftest import count_rows
 
 
@@ -157,3 +165,73 @@ def test_signed_payload_that_is_not_an_event_is_refused(app, client, stripe_on):
     )
     assert response.status_code == 400
     assert count_rows("billing_stripe_events") == 0
+
+
+@pytest.mark.parametrize(
+    ("age", "status"),
+    [
+        pytest.param(299, 200, id="299s-old"),
+        pytest.param(301, 400, id="301s-old"),
+        pytest.param(-299, 200, id="299s-ahead"),
+        pytest.param(-301, 400, id="301s-ahead"),
+        pytest.param(-3600, 400, id="an-hour-ahead"),
+    ],
+)
+def test_signature_timestamps_count_within_the_tolerance_both_ways(
+    app, client, stripe_on, age, status
+):
+    event = make_event("charge.dispute.created", {"id": "dp_1"})
+    response = post_event(client, event, timestamp=int(time.time()) - age)
+    assert response.status_code == status
+    assert count_rows("billing_stripe_events") == (1 if status == 200 else 0)
+
+
+def test_two_signatures_from_a_secret_rotation_are_accepted_if_one_matches(app, client, stripe_on):
+    body = json.dumps(make_event("charge.dispute.created", {"id": "dp_1"}))
+    header = sign_body(body, ["whsec_retired_secret", WEBHOOK_SECRET])
+    assert header.count("v1=") == 2
+    assert post_body(client, body, header).status_code == 200
+    header = sign_body(body, ["whsec_retired_secret", "whsec_other_secret"])
+    assert post_body(client, body, header).status_code == 400
+
+
+def test_a_pretty_printed_body_is_verified_byte_for_byte(app, client, stripe_on):
+    body = json.dumps(make_event("charge.dispute.created", {"id": "dp_1"}), indent=2)
+    header = sign_body(body, [WEBHOOK_SECRET])
+    assert post_body(client, body, header).status_code == 200
+    reformatted = json.dumps(json.loads(body))
+    assert post_body(client, reformatted, header).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param([], id="list"),
+        pytest.param("evt_1", id="string"),
+        pytest.param(None, id="null"),
+        pytest.param(7, id="number"),
+        pytest.param({**make_event("invoice.paid", {"id": "in_1"}), "id": ["evt_1"]}, id="id-list"),
+        pytest.param({**make_event("invoice.paid", {"id": "in_1"}), "id": ""}, id="id-empty"),
+        pytest.param(
+            {**make_event("invoice.paid", {"id": "in_1"}), "type": {"a": 1}}, id="type-object"
+        ),
+        pytest.param({**make_event("invoice.paid", {"id": "in_1"}), "data": []}, id="data-list"),
+        pytest.param(
+            {**make_event("invoice.paid", {"id": "in_1"}), "data": {"object": "in_1"}},
+            id="object-string",
+        ),
+    ],
+)
+def test_signed_body_of_the_wrong_shape_is_a_logged_400(app, client, stripe_on, caplog, body):
+    text = json.dumps(body)
+    with caplog.at_level(logging.WARNING, logger="portal.billing.routes"):
+        response = post_body(client, text, sign_body(text, [WEBHOOK_SECRET]))
+    assert response.status_code == 400
+    assert "malformed" in caplog.text
+    assert count_rows("billing_stripe_events") == 0
+    assert count_rows("outbox_items") == 0
+
+
+def test_signed_body_that_is_not_json_is_a_400(app, client, stripe_on):
+    text = "{not json"
+    assert post_body(client, text, sign_body(text, [WEBHOOK_SECRET])).status_code == 400

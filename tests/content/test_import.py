@@ -38,13 +38,13 @@ def _count(model: type) -> int:
 
 def test_demo_import_is_idempotent(app: Flask) -> None:
     first = demo.seed()
-    assert first["created"] == 15
+    assert first["created"] == 21
     assert _count(Author) == 3
     second = demo.seed()
-    assert second == {"created": 0, "updated": 0, "unchanged": 15}
-    assert _count(Article) == 15 and _count(ArticleRevision) == 0
+    assert second == {"created": 0, "updated": 0, "unchanged": 21}
+    assert _count(Article) == 21 and _count(ArticleRevision) == 0
     access = db.session.scalars(select(Article.access)).all()
-    assert {a: access.count(a) for a in set(access)} == {"public": 5, "members": 5, "paid": 5}
+    assert {a: access.count(a) for a in set(access)} == {"public": 5, "members": 9, "paid": 7}
 
 
 def test_cli_imports_and_updates_by_slug(app: Flask, tmp_path: Path) -> None:

@@ -125,3 +125,27 @@ def test_pages_cached_between_a_change_and_its_commit_are_dropped_at_commit(
     pages.put(key, 30, "200 OK", [], b"the old, public page")
     db.session.commit()
     assert pages.get(key) is None
+
+
+@pytest.mark.parametrize("seconds", [0, 30])
+def test_anonymous_article_pages_say_how_they_may_be_cached(
+    app: Flask, canaries: dict[str, Article], login: Callable, readers: Readers, seconds: int
+) -> None:
+    app.config["CONTENT_CACHE_SECONDS"] = seconds
+    pages.clear()
+    try:
+        response = app.test_client().get("/articles/kanari-paid")
+        expected = f"public, max-age={seconds}" if seconds else "public, no-cache"
+        assert response.headers["Cache-Control"] == expected
+        assert set(response.vary) >= {"Cookie", "Accept-Language"}
+        assert response.headers.getlist("Vary") == [response.headers["Vary"]]
+        with_cookie = app.test_client()
+        with_cookie.set_cookie("lang", "en")
+        page = with_cookie.get("/articles/kanari-paid")
+        assert page.headers["Cache-Control"] == "private, no-cache"
+        member = app.test_client()
+        login(member, readers.member)
+        assert member.get("/articles/kanari-paid").headers["Cache-Control"] == "no-store"
+    finally:
+        app.config["CONTENT_CACHE_SECONDS"] = 0
+        pages.clear()

@@ -50,7 +50,7 @@ def test_access_matrix(
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "Åpningen er offentlig" in page
     assert (GATED_PHRASE in page) is full
-    assert ('class="paywall-box"' in page) is not full
+    assert ('id="paywall"' in page) is not full
 
 
 def test_paywall_box_links_back_to_the_article(
@@ -86,16 +86,16 @@ def _reachable_paths(app: Flask, canaries: dict[str, Article]) -> list[str]:
             "/search?q=Skjult+del",
             "/search?q=lukket+tekst",
             f"/articles/{article.slug}-finnes-ikke",
-            "/api/v1/articles",
-            f"/api/v1/articles/{article.slug}",
         }
     return sorted(paths)
 
 
-def _assert_no_canary(client: FlaskClient, paths: list[str], who: str) -> int:
+def _assert_no_canary(
+    client: FlaskClient, paths: list[str], who: str, user_agent: str | None = None
+) -> int:
     checked = 0
     for path in paths:
-        headers = {"Accept": "application/json"} if path.startswith("/api") else {}
+        headers = {"User-Agent": user_agent} if user_agent else {}
         response = client.get(path, headers=headers)
         # The search form and the language switch echo the query back: that is not a leak.
         body = re.sub(ECHOES, "", response.get_data(as_text=True))
@@ -113,6 +113,18 @@ def test_canary_absent_for_anonymous_on_every_surface(
     app: Flask, client: FlaskClient, canaries: dict[str, Article]
 ) -> None:
     assert _assert_no_canary(client, _reachable_paths(app, canaries), "anonymous") > 20
+
+
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def test_a_search_engine_crawler_sees_no_gated_text(
+    app: Flask, client: FlaskClient, canaries: dict[str, Article]
+) -> None:
+    # Crawlers get the teaser like any anonymous reader (no "first click free" by user agent,
+    # which anyone can send); the JSON-LD paywall markup tells them the rest is gated.
+    paths = _reachable_paths(app, canaries)
+    assert _assert_no_canary(client, paths, "Googlebot", user_agent=GOOGLEBOT) > 20
 
 
 def test_canary_absent_for_free_member_except_members_article(
@@ -179,7 +191,8 @@ def test_json_ld_marks_the_gated_part_and_is_escaped(
     assert raw is not None
     data = json.loads(raw.group(1))
     assert data["@type"] == "Article" and data["isAccessibleForFree"] is False
-    assert data["hasPart"]["cssSelector"] == ".paywalled-section"
+    # Served to an anonymous reader: the selector names the paywall box standing in for the text.
+    assert data["hasPart"]["cssSelector"] == ".paywalled-content"
     assert data["headline"] == "Tittel </script><script>alert(1)</script>"
     assert "<script>alert(1)" not in page
     assert '<link rel="canonical" href="http://localhost/articles/' in page

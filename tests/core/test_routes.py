@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from flask import Flask, request
@@ -22,17 +23,39 @@ def test_healthz(client: FlaskClient) -> None:
 def test_readyz_reports_database_and_redis_off(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"database": "ok", "redis": "off"}
+    assert response.json == {"database": "ok", "redis": "off", "payments": "off"}
 
 
 def test_readyz_names_redis_when_it_is_down(make_app, redis_server) -> None:
     app = make_app(REDIS_URL=redis_server.url)
     client = app.test_client()
-    assert client.get("/readyz").json == {"database": "ok", "redis": "ok"}
+    assert client.get("/readyz").json == {"database": "ok", "redis": "ok", "payments": "off"}
     redis_server.stop()
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json == {"database": "ok", "redis": "down"}
+    assert response.json == {"database": "ok", "redis": "down", "payments": "off"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "state", "named"),
+    [
+        ({"STRIPE_WEBHOOK_SECRET": "whsec_x"}, "misconfigured", "STRIPE_SECRET_KEY is not"),
+        ({"STRIPE_SECRET_KEY": "sk_x"}, "misconfigured", "STRIPE_WEBHOOK_SECRET is not"),
+        ({"STRIPE_SECRET_KEY": "sk_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "on", None),
+    ],
+)
+def test_half_configured_stripe_is_reported_by_readyz_and_at_start_up(
+    make_app, caplog, settings, state, named
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="portal"):
+        app = make_app(**settings)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"database": "ok", "redis": "off", "payments": state}
+    if named:
+        assert named in caplog.text
+    else:
+        assert "configuration:" not in caplog.text
 
 
 def test_security_headers_on_every_page(client: FlaskClient) -> None:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from portal.accounts import demo as accounts_demo
+from portal.accounts.deletion import deletion_blockers
 from portal.extensions import db
-from portal.orgs import account_hooks, audit, deletion, demo, scoping, service
+from portal.orgs import audit, deletion, demo, scoping, service
 from portal.orgs.models import Membership, Organization
 from portal.orgs.service import OrgError
 from portal.orgs.tasks import purge_deleted
@@ -101,12 +102,15 @@ def test_transfer_ownership_then_the_old_owner_may_leave(app, acme: Tenant) -> N
 
 def test_account_deletion_is_blocked_for_the_last_owner_only(app, acme: Tenant) -> None:
     with app.test_request_context():
-        assert "Acme AS" in account_hooks.account_deletion_blocker(acme.owner)
-        assert account_hooks.account_deletion_blocker(acme.admin) is None
+        assert deletion_blockers(acme.owner) == [
+            "Du er eneste eier av Acme AS. Overfør eierskapet eller slett organisasjonen "
+            "før du sletter kontoen."
+        ]
+        assert deletion_blockers(acme.admin) == []
         admin = service.membership_for(acme.org, acme.admin)
         owner = service.membership_for(acme.org, acme.owner)
         service.change_role(acme.org, owner, admin, "owner", None)
-        assert account_hooks.account_deletion_blocker(acme.owner) is None
+        assert deletion_blockers(acme.owner) == []
 
 
 def test_seat_limit_changes_are_audited(app, acme: Tenant, create_user) -> None:

@@ -58,6 +58,17 @@ def test_every_id_in_an_org_route_is_a_registered_kind(app: Flask) -> None:
     assert arguments <= set(ID_KINDS), arguments - set(ID_KINDS)
 
 
+def test_the_sweep_covers_every_page_of_an_organisation(app: Flask) -> None:
+    """Billing's organisation pages included: no route takes an organisation's slug anywhere
+    but under /orgs/<org_slug>/, where the door (org_blueprint) guards it."""
+    swept = {rule.endpoint for rule in org_rules(app)}
+    assert {"org_billing.manage", "org_billing.checkout", "org_billing.portal",
+            "org_billing.seats"} <= swept  # fmt: skip
+    for rule in app.url_map.iter_rules():
+        if "org_slug" in rule.arguments:
+            assert rule.rule.startswith("/orgs/<org_slug>/"), rule.rule
+
+
 def test_every_org_route_is_404_to_a_logged_in_non_member(
     app: Flask, client, login, acme_full: Tenant, fjord_full: Tenant
 ) -> None:

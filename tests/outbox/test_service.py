@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.extensions import db
 from portal.mail import service as mail
 from portal.outbox import service as outbox
-from portal.outbox.models import DONE, FAILED, PENDING, OutboxItem
+from portal.outbox.models import DONE, FAILED, PENDING, RUNNING, OutboxItem
+from tests.support.database import ThrowawayDatabase, terminate_backends
 from tests.support.services import SmtpSink, body_text
 
 
@@ -272,3 +273,103 @@ def test_items_in_back_off_do_not_starve_the_ones_that_are_due(app: Flask) -> No
     db.session.expire_all()
     statuses = {i.idempotency_key: i.status for i in items()}
     assert statuses["due"] == DONE and statuses["waiting-0"] == PENDING
+
+
+def test_a_connection_lost_after_smtp_accepted_the_mail_does_not_send_it_again(
+    committed_app: Flask, smtp_app: Flask, smtp_sink: SmtpSink, database: ThrowawayDatabase
+) -> None:
+    # The fault run: PostgreSQL drops the worker's connections while SMTP says 250.
+    smtp_sink.on_accept = lambda: terminate_backends(database.name)
+    with smtp_app.app_context():
+        queue_welcome("killed-after-smtp")
+        db.session.commit()  # runs the item in-process (no Redis)
+        smtp_sink.on_accept = None
+        db.session.rollback()
+        later = outbox.utcnow() + timedelta(days=1)
+        outbox.redispatch_pending(older_than=timedelta(0), now=later)
+        [item] = items()
+    [sent] = smtp_sink.to("lise@example.org")
+    assert (item.status, item.attempts) == (DONE, 1)
+    assert sent["Message-ID"] == item.payload["message_id"]
+
+
+def _kill_own_connection(database: ThrowawayDatabase, write: bool) -> object:
+    calls: list[dict] = []
+
+    def handler(payload: dict) -> None:
+        calls.append(payload)
+        if write:
+            db.session.add(OutboxItem(handler=mail.HANDLER, payload={}, idempotency_key="written"))
+            db.session.flush()
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        terminate_backends(database.name, pid)
+
+    handler.calls = calls  # type: ignore[attr-defined]
+    return handler
+
+
+@pytest.mark.parametrize("outside", [True, False], ids=["outside-database", "database-work"])
+def test_a_connection_lost_while_marking_done_is_retried_not_rerun(
+    committed_app: Flask,
+    database: ThrowawayDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    outside: bool,
+) -> None:
+    handler = _kill_own_connection(database, write=not outside)
+    if outside:
+        handler = outbox.outside_database(handler)
+    monkeypatch.setattr(outbox, "_dying_handler", handler, raising=False)
+    item = OutboxItem(
+        handler="portal.outbox.service:_dying_handler", payload={}, idempotency_key="dying"
+    )
+    db.session.add(item)
+    db.session.commit()
+    item_id = item.id
+    if outside:
+        # Its work is done once it returned: marked done on a fresh connection.
+        assert outbox.run(item_id) == DONE
+        assert len(handler.calls) == 1
+    else:
+        # Its writes went with the connection: pending, and the next run does them once.
+        assert outbox.run(item_id) == PENDING
+        assert (
+            db.session.scalar(select(OutboxItem).where(OutboxItem.idempotency_key == "written"))
+            is None
+        )
+        monkeypatch.setattr(outbox, "_dying_handler", _write_once(), raising=False)
+        assert outbox.run(item_id) == DONE
+        assert [i.idempotency_key for i in items()] == ["dying", "written"]
+    recorded = db.session.get(OutboxItem, item_id)
+    db.session.refresh(recorded)
+    assert recorded.status == DONE
+
+
+def _write_once() -> object:
+    def handler(payload: dict) -> None:
+        db.session.add(OutboxItem(handler=mail.HANDLER, payload={}, idempotency_key="written"))
+        db.session.flush()
+
+    return handler
+
+
+def test_a_claimed_item_is_not_run_by_a_second_worker_until_its_lease_ends(app: Flask) -> None:
+    payload = {"to": "x@example.org", "subject": "s", "text": "t", "html": "<p>t</p>"}
+    now = outbox.utcnow()
+    item = OutboxItem(
+        handler=mail.HANDLER,
+        payload=payload,
+        idempotency_key="claimed",
+        status=RUNNING,
+        attempts=1,
+        created_at=now - timedelta(hours=1),
+        dispatched_at=now - timedelta(minutes=1),
+    )
+    db.session.add(item)
+    db.session.commit()  # the test's transaction still rolls it back afterwards
+    assert outbox.run(item.id) == RUNNING
+    assert outbox.redispatch_pending(older_than=timedelta(0), now=now) == 0
+    # Its worker died: after the lease the sweep hands it over again (the documented window).
+    later = now + outbox.CLAIM_LEASE
+    assert outbox.redispatch_pending(older_than=timedelta(0), now=later) == 1
+    db.session.expire_all()
+    assert (items()[0].status, items()[0].attempts) == (DONE, 2)

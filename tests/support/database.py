@@ -49,6 +49,24 @@ def ensure_app_role() -> None:
                 )
 
 
+def terminate_backends(dbname: str, pid: int | None = None) -> int:
+    """Kill the app role's connections to dbname (or the one with `pid`), as a failover would.
+
+    Runs as the superuser: the app role may not terminate its own backends.
+    """
+    query = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = %s AND usename = %s AND pid <> pg_backend_pid()"
+    )
+    params: tuple[object, ...] = (dbname, APP_ROLE)
+    if pid is not None:
+        query += " AND pid = %s"
+        params = (*params, pid)
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        row = conn.execute(query, params).fetchone()
+    return int(row[0]) if row else 0
+
+
 class ThrowawayDatabase:
     def __init__(self, label: str) -> None:
         self.name = f"veivalg_test_{label}_{uuid.uuid4().hex[:8]}"

@@ -104,6 +104,9 @@ class _SinkHandler:
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)  # type: ignore[arg-type]
+        if self.sink.on_accept is not None:
+            # Accepted, but the sender has not heard so yet: where a fault hurts most.
+            self.sink.on_accept()
         return "250 Message accepted"
 
 
@@ -115,6 +118,7 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.reject_code: int | None = None
+        self.on_accept: Callable[[], Any] | None = None
         self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
 
     @property
@@ -131,6 +135,7 @@ class SmtpSink:
         with self.lock:
             self.messages.clear()
         self.reject_code = None
+        self.on_accept = None
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
@@ -147,42 +152,23 @@ def body_text(message: EmailMessage) -> str:
     return part.get_content() if part is not None else ""
 
 
-class CeleryWorker:
-    """A real `celery worker` process running against the test database and Redis."""
+class _AppProcess:
+    """A process of ours running the app's code (`python -m …`) with its output in a log."""
 
     def __init__(self, env: dict[str, str], logfile: Path) -> None:
         self.env = {**os.environ, **env}
         self.logfile = logfile
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def _spawn(self, *args: str) -> None:
         self._log = self.logfile.open("ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "worker.celery_app:celery",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "--pool",
-                "threads",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-                "-n",
-                f"test-{os.getpid()}-{free_port()}@%h",
-            ],
+            [sys.executable, "-m", *args],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: b"ready." in self.logfile.read_bytes(), timeout=60)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -197,6 +183,71 @@ class CeleryWorker:
 
     def log(self) -> str:
         return self.logfile.read_text(errors="replace")
+
+
+class CeleryWorker(_AppProcess):
+    """A real `celery worker` process running against the test database and Redis."""
+
+    def start(self) -> None:
+        self._spawn(
+            "celery",
+            "-A",
+            "worker.celery_app:celery",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--pool",
+            "threads",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{os.getpid()}-{free_port()}@%h",
+        )
+        wait_for(lambda: b"ready." in self.logfile.read_bytes(), timeout=60)
+
+
+class GunicornServer(_AppProcess):
+    """The app under gunicorn in its own process, for what only a real WSGI server shows
+    (raw request bytes werkzeug's server would re-quote, gunicorn's own error answers)."""
+
+    def __init__(self, env: dict[str, str], logfile: Path) -> None:
+        super().__init__(env, logfile)
+        self.port = free_port()
+
+    def start(self) -> None:
+        self._spawn(
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "wsgi:app",
+        )
+        wait_for(self._answers, timeout=30)
+
+    def _answers(self) -> bool:
+        try:
+            return self.raw(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").startswith(
+                b"HTTP/1.1 200"
+            )
+        except OSError:
+            return False
+
+    def raw(self, request: bytes) -> bytes:
+        """Send request bytes as they are and return the whole answer."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+            if b"Connection:" not in request:
+                request = request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+            sock.sendall(request)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
 
 
 class LiveServer:
