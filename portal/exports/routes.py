@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import g, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.exports import service, storage
 from portal.exports.forms import ExportForm, OrgDataForm
 from portal.exports.models import DONE, FAILED, ExportJob
-from portal.exports.service import ExportError
-from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.orgs.mixins import MAX_ID
 
@@ -24,14 +24,16 @@ def _workbook_filter() -> int | None:
     return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
 
 
-def _index(form: ExportForm, status: int = 200) -> tuple[str, int]:
+def _index(
+    form: ExportForm, status: int = 200, org_form: OrgDataForm | None = None
+) -> tuple[str, int]:
     workbook_id = _workbook_filter()
     return render_template(
         "exports/index.html",
         org=g.org,
         membership=g.membership,
         form=form,
-        org_form=OrgDataForm(formdata=None),
+        org_form=org_form or OrgDataForm(formdata=None),
         jobs=service.history(g.org, workbook_id),
         workbook_id=workbook_id,
         downloadable=service.downloadable,
@@ -45,37 +47,39 @@ def index() -> tuple[str, int]:
 
 
 @bp.post("/")
-def request_export() -> tuple[str, int] | Response:
+def request_export() -> ResponseReturnValue:
     form = ExportForm()
-    if form.validate_on_submit():
-        try:
-            job = service.request_export(
-                g.org, g.membership.user, form.workbook_id.data or 0, form.format.data or "",
-                form.language.data or "nb", snapshot_id=form.snapshot_id.data,
-            )  # fmt: skip
-        except ExportError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return _index(form, 422)
-        db.session.commit()
-        return redirect(url_for("exports.job", job_id=job.id))
-    return _index(form, 422)
+    return handle_form(
+        form,
+        page=lambda status: _index(form, status),
+        action=lambda: service.request_export(
+            g.org,
+            g.membership.user,
+            form.workbook_id.data or 0,
+            form.format.data or "",
+            form.language.data or "nb",
+            snapshot_id=form.snapshot_id.data,
+        ),  # fmt: skip
+        success=_to_job,
+    )
 
 
 @bp.post("/organisation")
 @require_role("owner")
-def request_org_data() -> tuple[str, int] | Response:
+def request_org_data() -> ResponseReturnValue:
     form = OrgDataForm()
-    if not form.validate_on_submit():
-        return _index(ExportForm(formdata=None), 422)
-    try:
-        job = service.request_org_data_export(g.org, g.membership.user, form.language.data or "nb")
-    except ExportError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("exports.index"))
-    db.session.commit()
-    return redirect(url_for("exports.job", job_id=job.id))
+    return handle_form(
+        form,
+        page=lambda status: _index(ExportForm(formdata=None), status, org_form=form),
+        action=lambda: service.request_org_data_export(
+            g.org, g.membership.user, form.language.data or "nb"
+        ),
+        success=_to_job,
+    )
+
+
+def _to_job(job: ExportJob) -> Response:
+    return redirect(url_for("exports.job", job_id=job.id), code=303)
 
 
 def _status(job: ExportJob) -> dict[str, Any]:

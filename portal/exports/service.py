@@ -35,6 +35,7 @@ from portal.orgs import service as orgs
 from portal.orgs.invitations import absolute_link
 from portal.orgs.models import Organization
 from portal.outbox import service as outbox
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ LANGUAGES = ("nb", "en")
 _AFTER_COMMIT = "exports_after_commit"
 
 
-class ExportError(ValueError):
+class ExportError(Refused):
     """A request that cannot become an export; the message is for the person who asked."""
 
 

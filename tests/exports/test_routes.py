@@ -65,7 +65,7 @@ def test_an_owner_requests_the_data_export_follows_it_and_downloads_it(
         "/orgs/acme/exports/organisation", data={"csrf_token": token, "language": "en"}
     )
     [job] = jobs_of(acme)
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/orgs/acme/exports/{job.id}")
     assert (job.format, job.language, job.requested_by_id) == ("zip", "en", acme.owner.id)
     # In-process (no Redis) the job has run once the request committed.

@@ -99,7 +99,7 @@ def test_a_worker_on_redis_runs_an_export_end_to_end(
     _, _, owner_id = make_owner(worker_app)
     client = owner_client(worker_app, owner_id)
     response = request_data_export(client)
-    assert response.status_code == 302
+    assert response.status_code == 303
     job_id = only_job_id(worker_app)
     message = smtp_sink.wait_for_mail("eier@example.org", timeout=60)[0]
     assert message["Subject"] == "Eksporten «Alle data for Ærlig AS» er klar"
@@ -172,7 +172,7 @@ def test_redis_down_when_requested_the_request_succeeds_and_the_job_runs_when_it
     redis_server.stop()
     started = time.monotonic()
     response = request_data_export(client)
-    assert response.status_code == 302 and time.monotonic() - started < 5
+    assert response.status_code == 303 and time.monotonic() - started < 5
     job_id = only_job_id(worker_app)
     assert job_row(worker_app, job_id).status == QUEUED
     with worker_app.app_context():
