@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -45,3 +46,17 @@ class ExportForm(FlaskForm):
 
 class OrgDataForm(FlaskForm):
     language = SelectField(_l("Språk"), choices=language_choices, default="nb")
+
+
+class ImportForm(FlaskForm):
+    workbook_id = IntegerField(
+        _l("Arbeidsbok"),
+        validators=[
+            InputRequired(_l("Velg en arbeidsbok.")),
+            NumberRange(1, MAX_ID, _l("Fant ikke arbeidsboken.")),
+        ],
+    )
+    file = FileField(
+        _l("Excel-fil (.xlsx) i eksportens oppsett"),
+        validators=[FileRequired(_l("Velg en fil."))],
+    )

@@ -10,11 +10,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.exports import service, storage
-from portal.exports.forms import ExportForm, OrgDataForm
+from portal.exports.forms import ExportForm, ImportForm, OrgDataForm
 from portal.exports.models import DONE, FAILED, ExportJob
-from portal.form_flow import handle_form
+from portal.exports.service import ExportError
+from portal.form_flow import handle_form, put_refusal
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.orgs.mixins import MAX_ID
+from portal.templating import current_locale
 
 bp = org_blueprint("exports", __name__, "/exports")
 
@@ -80,6 +82,29 @@ def request_org_data() -> ResponseReturnValue:
 
 def _to_job(job: ExportJob) -> Response:
     return redirect(url_for("exports.job", job_id=job.id), code=303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require_role("editor")
+def import_preview() -> ResponseReturnValue:
+    """Upload an XLSX to a workbook and see what it would change; nothing is written."""
+    form = ImportForm()
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            preview = service.preview_import(
+                g.org, form.workbook_id.data or 0, form.file.data.read(), current_locale()
+            )
+        except ExportError as exc:
+            put_refusal(form, exc, "file")
+            status = 422
+    elif form.is_submitted():
+        status = 422
+    page = render_template(
+        "exports/import.html", org=g.org, membership=g.membership, form=form, preview=preview
+    )
+    return page, status
 
 
 def _status(job: ExportJob) -> dict[str, Any]:

@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from portal.exports import service, storage
 from portal.exports.models import DONE, FAILED, QUEUED, ExportJob
+from portal.exports.render_xlsx import render_xlsx
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.timeutil import utcnow
+from tests.exports.documents import full_document
+from tests.orgs.conftest import snapshot
 from tests.support.tenants import Tenant
 
 
@@ -173,3 +176,49 @@ def test_another_organisation_reaches_none_of_it(
         assert client.get(f"/orgs/fjord/exports/{job.id}{path}").status_code == 404
     history = client.get("/orgs/fjord/exports/").get_data(as_text=True)
     assert "Acme" not in history
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "owner"])
+def test_editors_may_upload_a_spreadsheet_members_may_not(
+    client, login, acme: Tenant, role: str
+) -> None:
+    login(client, acme.user(role))
+    assert client.get("/orgs/acme/exports/import").status_code == 200
+    login(client, acme.member)
+    assert client.get("/orgs/acme/exports/import").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (b"%PDF-1.7", "Filen er ikke en Excel-fil (.xlsx)."),
+        (b"PK\x03\x04" + b"\0" * 64, "ikke en Excel-fil"),
+    ],
+)
+def test_a_bad_upload_is_a_clear_message_and_writes_nothing(
+    app: Flask, client, login, csrf_token, acme: Tenant, upload: bytes, message: str
+) -> None:
+    login(client, acme.editor)
+    token = csrf_token(client, "/orgs/acme/exports/import")
+    before = snapshot(acme.org)
+    response = client.post(
+        "/orgs/acme/exports/import",
+        data={"csrf_token": token, "workbook_id": "1", "file": (io.BytesIO(upload), "plan.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert snapshot(acme.org) == before and jobs_of(acme) == []
+
+
+def test_an_upload_for_a_workbook_the_organisation_lacks_is_refused(
+    app: Flask, client, login, csrf_token, acme: Tenant
+) -> None:
+    login(client, acme.editor)
+    token = csrf_token(client, "/orgs/acme/exports/import")
+    data = {"csrf_token": token, "workbook_id": "424242",
+            "file": (io.BytesIO(render_xlsx(full_document())), "plan.xlsx")}  # fmt: skip
+    response = client.post("/orgs/acme/exports/import", data=data,
+                           content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 422
+    assert "Fant ikke arbeidsboken" in response.get_data(as_text=True)
