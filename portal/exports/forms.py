@@ -24,14 +24,18 @@ def language_choices() -> list[tuple[str, str]]:
     return [("nb", _l("Norsk bokmål")), ("en", _l("Engelsk"))]
 
 
-class ExportForm(FlaskForm):
-    workbook_id = IntegerField(
+def _workbook_id() -> IntegerField:
+    return IntegerField(
         _l("Arbeidsbok"),
         validators=[
             InputRequired(_l("Velg en arbeidsbok.")),
             NumberRange(1, MAX_ID, _l("Fant ikke arbeidsboken.")),
         ],
     )
+
+
+class ExportForm(FlaskForm):
+    workbook_id = _workbook_id()
     snapshot_id = IntegerField(
         _l("Versjon (valgfritt)"),
         validators=[Optional(), NumberRange(1, MAX_ID, _l("Fant ikke versjonen."))],
@@ -49,13 +53,7 @@ class OrgDataForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    workbook_id = IntegerField(
-        _l("Arbeidsbok"),
-        validators=[
-            InputRequired(_l("Velg en arbeidsbok.")),
-            NumberRange(1, MAX_ID, _l("Fant ikke arbeidsboken.")),
-        ],
-    )
+    workbook_id = _workbook_id()
     file = FileField(
         _l("Excel-fil (.xlsx) i eksportens oppsett"),
         validators=[FileRequired(_l("Velg en fil."))],
