@@ -1,4 +1,5 @@
-"""Writing articles: validate, render at save time, keep revisions, publish, schedule, audit."""
+"""Writing articles, categories and authors: validate, render at save time, keep revisions,
+publish, schedule; each write is audited and drops cached pages (two separate steps)."""
 
 from __future__ import annotations
 
@@ -74,18 +75,21 @@ def _clear_pages_if_changed(session: Session) -> None:
         content_changed(current_app.config.get("REDIS_URL"))
 
 
-def audit(
-    actor: User | None, action: str, article: Article | None = None, detail: str = ""
-) -> None:
-    """Record who did what; every content write passes here, so cached pages are dropped too:
-    now, and again once the change is committed (a reader in another thread may have cached
-    the old page in between)."""
+def pages_changed() -> None:
+    """Drop cached reader pages after a content write: now, and again once the change is
+    committed (a reader in another thread may have cached the old page in between)."""
     pages.clear()
     session = db.session()
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
         event.listen(session, "after_commit", _clear_pages_if_changed)
     session.info[_CONTENT_CHANGED] = True
+
+
+def audit(
+    actor: User | None, action: str, article: Article | None = None, detail: str = ""
+) -> None:
+    """Record who did what to the content (each write function of this module calls it)."""
     db.session.add(
         ContentAudit(
             actor_id=actor.id if actor else None,
@@ -96,22 +100,31 @@ def audit(
     )
 
 
-def ensure_categories() -> list[Category]:
-    """The five standard categories exist, each with an English name (idempotent; an editor's
-    own English name is kept)."""
+def ensure_categories(actor: User | None = None) -> list[Category]:
+    """The five standard categories exist, each with an English name (idempotent; each one
+    created is audited; an editor's own English name is kept)."""
     existing = {c.slug: c for c in db.session.scalars(select(Category))}
     for position, (slug, name, name_en) in enumerate(CATEGORIES):
         if slug not in existing:
             existing[slug] = Category(slug=slug, name=name, position=position)
             db.session.add(existing[slug])
+            audit(actor, "category", None, slug)
+            pages_changed()
         if not existing[slug].name_en:
             existing[slug].name_en = name_en
     db.session.flush()
     return list(existing.values())
 
 
-def upsert_author(slug: str, name: str, bio: str = "", photo_url: str | None = None) -> Author:
-    """Create or update an author by slug; name and bio are stored as plain text."""
+def upsert_author(
+    slug: str,
+    name: str,
+    bio: str = "",
+    photo_url: str | None = None,
+    actor: User | None = None,
+) -> Author:
+    """Create or update an author by slug; name and bio are stored as plain text. A change
+    is audited (as "author") and drops cached pages; the same values again change nothing."""
     slug = slug.strip()
     errors = {}
     if not SLUG_RE.match(slug):
@@ -127,7 +140,11 @@ def upsert_author(slug: str, name: str, bio: str = "", photo_url: str | None = N
     if author is None:
         author = Author(slug=slug)
         db.session.add(author)
-    author.name, author.bio, author.photo_url = name, strip_text(bio), photo_url or None
+    values = (name, strip_text(bio), photo_url or None)
+    if (author.name, author.bio, author.photo_url) != values:
+        author.name, author.bio, author.photo_url = values
+        audit(actor, "author", None, slug)
+        pages_changed()
     db.session.flush()
     return author
 
@@ -252,6 +269,7 @@ def save_article(data: ArticleInput, actor: User | None, article: Article | None
         db.session.add(ArticleLink(article_id=article.id, target_id=target.id, position=position))
     search.index_article(article)
     audit(actor, "create" if created else "save", article, article.slug)
+    pages_changed()
     db.session.flush()
     return article
 
@@ -263,6 +281,7 @@ def publish(article: Article, actor: User | None, at: datetime | None = None) ->
     if article.published_at > utcnow():
         article.published_at = utcnow()
     audit(actor, "publish", article)
+    pages_changed()
     db.session.flush()
 
 
@@ -275,12 +294,14 @@ def schedule(article: Article, actor: User | None, at: datetime) -> None:
         )
     article.status, article.published_at = "scheduled", at
     audit(actor, "schedule", article, at.isoformat())
+    pages_changed()
     db.session.flush()
 
 
 def unpublish(article: Article, actor: User | None) -> None:
     article.status = "draft"
     audit(actor, "unpublish", article)
+    pages_changed()
     db.session.flush()
 
 
@@ -299,6 +320,7 @@ def publish_due(now: datetime | None = None) -> list[int]:
         )
         for article_id in ids:
             audit(None, "publish_due", db.session.get(Article, article_id))
+        pages_changed()
         db.session.flush()
     return ids
 
@@ -346,9 +368,12 @@ def input_from(article: Article) -> ArticleInput:
     )
 
 
-def upsert_category(slug: str, name: str, description: str = "", name_en: str = "") -> Category:
-    """Create or update a category by slug; the English name may be empty (then the
-    Norwegian one is shown in English too)."""
+def upsert_category(
+    slug: str, name: str, description: str = "", name_en: str = "", actor: User | None = None
+) -> Category:
+    """Create or update a category by slug; the English name may be empty (then the Norwegian
+    one is shown in English too). A change is audited (as "category") and drops cached pages;
+    the same values again change nothing."""
     slug = slug.strip()
     if not SLUG_RE.match(slug):
         raise ContentError({"slug": _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")})
@@ -359,7 +384,10 @@ def upsert_category(slug: str, name: str, description: str = "", name_en: str = 
     if category is None:
         category = Category(slug=slug, position=100)
         db.session.add(category)
-    category.name, category.description = name, strip_text(description)
-    category.name_en = strip_text(name_en)[:120]
+    values = (name, strip_text(description), strip_text(name_en)[:120])
+    if (category.name, category.description, category.name_en) != values:
+        category.name, category.description, category.name_en = values
+        audit(actor, "category", None, slug)
+        pages_changed()
     db.session.flush()
     return category

@@ -81,3 +81,37 @@ def for_reader(article: Article, full: bool) -> ReaderArticle:
 def view_for(article: Article, user: User | AnonymousUserMixin | None) -> ReaderArticle:
     """The article as this user may see it."""
     return for_reader(article, can_read(user, article.access))
+
+
+# Whom staff can preview an article as.
+PREVIEW_PERSONAS = ("anonymous", "member", "subscriber")
+
+
+class _FreeMember(AnonymousUserMixin):
+    """A logged-in member without grant, subscription or seat, never saved.
+
+    Its id is 0, which no row has: with None, look-ups such as `grant.user_id == user.id`
+    become `IS NULL` and find organisations' grants and subscriptions.
+    """
+
+    id = 0
+    staff_role = None
+    is_staff = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+
+def preview_for(article: Article, persona: str) -> ReaderArticle:
+    """The article as an anonymous visitor, a free member or a subscriber would see it (an
+    unknown persona is anonymous). Visitor and member are stand-ins asked of the one
+    entitlement function; a subscriber may by definition read every access level."""
+    if persona == "subscriber":
+        return for_reader(article, True)
+    reader = _FreeMember() if persona == "member" else AnonymousUserMixin()
+    return for_reader(article, can_read(reader, article.access))

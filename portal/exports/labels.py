@@ -6,8 +6,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import gettext as _
+
+from portal.timeutil import local_time
 
 # Characters XML 1.0 cannot hold; python-docx and openpyxl refuse them (tab, LF and CR are fine).
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -58,11 +60,12 @@ def yes_no(value: bool) -> str:
 
 
 def day(value: date | None) -> str:
-    return format_date(value, "short") if value else ""
+    # The house's one way to show a day or a moment: d.m.y, Norwegian time, in both languages.
+    return local_time(value, "date") if value else ""
 
 
 def moment(value: datetime) -> str:
-    return format_datetime(value, "short")
+    return local_time(value)
 
 
 def number(value: Decimal | float | int | None) -> str:

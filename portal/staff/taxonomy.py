@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from portal.content import editorial, labels, service
 from portal.content.forms import AuthorForm, CategoryForm
 from portal.content.models import Author, Category
-from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.staff.blueprint import bp, menu_item, staff_required
 
 
@@ -30,39 +30,34 @@ def article_audit() -> str:
 def _upsert_page(
     form: CategoryForm | AuthorForm,
     save: Callable[[], Category | Author],
-    kind: str,
     saved_message: str,
     template: str,
     **context: Any,
-) -> tuple[str, int] | Response:
-    """Validate, save through the service, show its errors on the form, or audit and redirect."""
-    if form.validate_on_submit():
-        try:
-            item = save()
-        except editorial.ContentError as exc:
-            db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
-        else:
-            editorial.audit(current_user, kind, None, item.slug)
-            db.session.commit()
-            flash(saved_message, "success")
-            return redirect(url_for(str(request.endpoint)), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template(template, form=form, **context), status
+) -> ResponseReturnValue:
+    """One taxonomy form through the house form idiom; the service audits the change."""
+    return handle_form(
+        form,
+        page=lambda status: (render_template(template, form=form, **context), status),
+        action=save,
+        success=str(request.endpoint),
+        flash_message=saved_message,
+    )
 
 
 @bp.route("/categories", methods=["GET", "POST"])
 @staff_required()
 @menu_item(_l("Kategorier"))
-def categories() -> tuple[str, int] | Response:
+def categories() -> ResponseReturnValue:
     form = CategoryForm()
     return _upsert_page(
         form,
         lambda: editorial.upsert_category(
-            form.slug.data, form.name.data, form.description.data or "", form.name_en.data or ""
+            form.slug.data,
+            form.name.data,
+            form.description.data or "",
+            form.name_en.data or "",
+            actor=current_user,
         ),
-        "category",
         _("Kategorien er lagret."),
         "staff/articles/categories.html",
         categories=service.categories(),
@@ -72,14 +67,17 @@ def categories() -> tuple[str, int] | Response:
 @bp.route("/authors", methods=["GET", "POST"])
 @staff_required()
 @menu_item(_l("Forfattere"))
-def authors() -> tuple[str, int] | Response:
+def authors() -> ResponseReturnValue:
     form = AuthorForm()
     return _upsert_page(
         form,
         lambda: editorial.upsert_author(
-            form.slug.data, form.name.data, form.bio.data or "", form.photo_url.data or None
+            form.slug.data,
+            form.name.data,
+            form.bio.data or "",
+            form.photo_url.data or None,
+            actor=current_user,
         ),
-        "author",
         _("Forfatteren er lagret."),
         "staff/articles/authors.html",
         authors=service.authors(),

@@ -205,3 +205,47 @@ def test_anonymous_article_page_sets_no_cookie_and_carries_no_token(
     response = client.get("/articles/kanari-members")
     assert "Set-Cookie" not in response.headers
     assert "csrf_token" not in response.get_data(as_text=True)
+
+
+def test_staff_preview_is_decided_by_the_paywall_module(
+    app: Flask, canaries: dict[str, Article]
+) -> None:
+    """Visitor and free member are stand-ins asked of can_read; a subscriber reads all."""
+    from portal.content.paywall import PREVIEW_PERSONAS, preview_for
+
+    expected = {
+        "anonymous": {"members": False, "paid": False},
+        "member": {"members": True, "paid": False},
+        "subscriber": {"members": True, "paid": True},
+    }
+    assert set(PREVIEW_PERSONAS) == set(expected)
+    for persona, by_access in expected.items():
+        for access, full in by_access.items():
+            view = preview_for(canaries[access], persona)
+            assert view.full is full, (persona, access)
+            assert (CANARY[access] in view.html) is full, (persona, access)
+    assert preview_for(canaries["paid"], "nobody-in-particular").full is False
+
+
+def test_a_paid_wall_states_the_price_with_vat_and_offers_no_free_account(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    from portal.billing import plans
+
+    plans.ensure_plans()
+    article = make_article(access="paid", body=body_with_canary("paid"))
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    box = page.split('id="paywall"', 1)[1].split("</aside>", 1)[0]
+    assert "186,25\u00a0kr" in box and "25 % mva" in box  # 149 kr + 25 % VAT, per month
+    assert "/signup" not in box
+    # Online payment is off in tests: the way on is a quote request, not a dead end.
+    assert "/contact?topic=subscription" in box
+
+
+def test_a_members_wall_offers_the_free_account(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(access="members", body=body_with_canary("members"))
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    box = page.split('id="paywall"', 1)[1].split("</aside>", 1)[0]
+    assert "/signup?next=" in box and "0&nbsp;kr" in box
