@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 from portal import (
+    dbping,
     demo,
     disconnects,
     errors,
@@ -50,6 +51,10 @@ from portal.orgs.routes import bp as orgs_bp
 from portal.outbox import cli as outbox_cli
 from portal.outbox import service as outbox_service
 from portal.staff.routes import bp as staff_bp
+from portal.workspace import cli as workspace_cli
+from portal.workspace import snapshots as workspace_snapshots
+from portal.workspace.routes import bp as workspace_bp
+from portal.workspace.workbook_views import panel_context as workspace_panel_context
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +67,7 @@ BLUEPRINTS = (
     org_billing_bp,
     staff_bp,
     exports_bp,
+    workspace_bp,
 )
 
 # Each adds its `flask …` commands to the app.
@@ -70,6 +76,7 @@ CLI_COMMANDS = (
     content_cli.register,
     billing_cli.register,
     outbox_cli.register,
+    workspace_cli.register,
     demo.register,
 )
 
@@ -95,6 +102,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     scoping.install()
     outbox_service.install()
     exports_service.install()
+    workspace_snapshots.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)
@@ -109,12 +117,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(org_switcher_context)
     app.context_processor(banner.banner_context)
     app.context_processor(access.access_context)
+    app.context_processor(workspace_panel_context)
 
     _register_hooks(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     disconnects.init_app(app)
+    dbping.init_app(app)
     for register_commands in CLI_COMMANDS:
         register_commands(app)
     _warn_about_configuration(app)

@@ -14,6 +14,7 @@ TASK_PACKAGES = [
     "portal.orgs",
     "portal.billing",
     "portal.exports",
+    "portal.workspace",
 ]
 
 

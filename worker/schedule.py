@@ -14,4 +14,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "exports-resume-stalled": {"task": "exports.resume_stalled", "schedule": 60.0},
     "exports-purge-expired": {"task": "exports.purge_expired", "schedule": crontab(minute=45)},
     "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(minute=30, hour=4)},
+    "workspace-reminders": {
+        "task": "workspace.send_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }

@@ -1,7 +1,7 @@
 """exports: export_jobs (row-level secured)
 
 Revision ID: 0010
-Revises: 0008w
+Revises: 0009
 Create Date: 2026-12-02 12:20:00
 
 """
@@ -12,7 +12,7 @@ from portal.rls import disable_tenant_rls, enable_tenant_rls
 import portal.timeutil
 
 revision = "0010"
-down_revision = "0008w"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

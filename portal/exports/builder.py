@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal.exports.document import (
@@ -27,6 +28,9 @@ from portal.exports.document import (
     Document,
 )
 from portal.orgs.models import Organization
+from portal.timeutil import utcnow
+from portal.workspace import charts
+from portal.workspace import service as workspace
 
 
 class WorkbookNotFound(LookupError):
@@ -36,22 +40,54 @@ class WorkbookNotFound(LookupError):
         super().__init__(_("Fant ikke arbeidsboken eller versjonen i denne organisasjonen."))
 
 
+def _data(org: Organization, workbook_id: int, snapshot_id: int | None) -> dict[str, Any]:
+    try:
+        return workspace.workbook_document_data(org, workbook_id, snapshot_id)
+    except LookupError as exc:
+        raise WorkbookNotFound() from exc
+
+
 def workbook_title(org: Organization, workbook_id: int, snapshot_id: int | None) -> str:
     """The title to show for an export of this workbook (and snapshot); WorkbookNotFound if the
     workbook is not the organisation's or the snapshot not the workbook's."""
-    raise WorkbookNotFound()
+    data = _data(org, workbook_id, snapshot_id)
+    title = str(data.get("workbook", {}).get("title", ""))
+    snapshot = data.get("snapshot")
+    return f"{title} – {snapshot['name']}" if snapshot else title
 
 
 def workbook_ids(org: Organization) -> list[int]:
     """Every workbook of the organisation (for its data export)."""
-    return []
+    return [workbook.id for workbook in workspace.workbooks(org)]
+
+
+def charts_for(data: dict[str, Any], language: str) -> dict[str, str]:
+    """The dashboard's own charts, drawn by the workspace from the same data."""
+    header = data.get("workbook", {})
+    with force_locale(language):
+        return {
+            "goal_progress": str(charts.goal_progress(data.get("goals", []))),
+            "effect_effort": str(charts.effect_effort(data.get("measures", []))),
+            "roadmap": str(
+                charts.roadmap(
+                    data.get("measures", []), header.get("period_from"), header.get("period_to")
+                )
+            ),
+            "risk_matrix": str(charts.risk_matrix(data.get("risks", []))),
+        }
 
 
 def build_document(
     org: Organization, workbook_id: int, snapshot_id: int | None, language: str
 ) -> Document:
     """The document for one workbook, or one of its snapshots, of `org`."""
-    raise WorkbookNotFound()
+    data = _data(org, workbook_id, snapshot_id)
+    snapshot = data.get("snapshot")
+    return document_from_data(
+        data, org.name, language, utcnow(),
+        snapshot_name=snapshot["name"] if snapshot else None,
+        charts=charts_for(data, language),
+    )  # fmt: skip
 
 
 # --- From the workspace's plain data ---------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from portal.exports import labels
 from portal.exports.document import DocSection
@@ -36,7 +37,8 @@ def section_tables(section: DocSection) -> list[Table]:
     if section.goals:
         tables.append(
             Table(
-                [_("ID"), _("Mål"), _("Beskrivelse"), _("Virksomhetsmål"), _("Enhet"),
+                [_("ID"), pgettext("kolonne", "Mål"), _("Beskrivelse"), _("Virksomhetsmål"),
+                 _("Enhet"),
                  _("Utgangsverdi"), _("Målverdi"), _("Måldato"), _("Ansvarlig"), _("Fremdrift")],
                 [[str(g.id), g.title, g.description, g.business_goal, g.unit,
                   labels.number(g.baseline), labels.number(g.target), labels.day(g.target_date),
@@ -58,7 +60,8 @@ def section_tables(section: DocSection) -> list[Table]:
     if section.measures:
         tables.append(
             Table(
-                [_("ID"), _("Tiltak"), _("Beskrivelse"), _("Ansvarlig"), _("Prioritet"),
+                [_("ID"), pgettext("kolonne", "Tiltak"), _("Beskrivelse"), _("Ansvarlig"),
+                 _("Prioritet"),
                  _("Effekt (1–5)"), _("Innsats (1–5)"), _("Investering (kr)"),
                  _("Drift per år (kr)"), _("Start"), _("Slutt"), _("Status"), _("Mål-ID-er")],
                 [[str(m.id), m.title, m.description, m.owner, _int(m.priority), _int(m.effect),

@@ -48,7 +48,7 @@ GOALS = Sheet(
     lambda: pgettext("ark", "Mål"),
     (
         Column("id", lambda: _("ID"), ID, 8),
-        Column("title", lambda: _("Mål"), TEXT, 40),
+        Column("title", lambda: pgettext("kolonne", "Mål"), TEXT, 40),
         Column("description", lambda: _("Beskrivelse"), TEXT, 50),
         Column("business_goal", lambda: _("Virksomhetsmål"), TEXT, 30),
         Column("unit", lambda: _("Enhet"), TEXT, 12),
@@ -65,7 +65,7 @@ MEASUREMENTS = Sheet(
     lambda: pgettext("ark", "Målinger"),
     (
         Column("goal_id", lambda: _("Mål-ID"), ID, 8),
-        Column("goal", lambda: _("Mål"), TEXT, 40, read_only=True),
+        Column("goal", lambda: pgettext("kolonne", "Mål"), TEXT, 40, read_only=True),
         Column("date", lambda: _("Dato"), DATE),
         Column("value", lambda: _("Verdi"), NUMBER),
         Column("note", lambda: _("Merknad"), TEXT, 40),
@@ -77,7 +77,7 @@ MEASURES = Sheet(
     lambda: pgettext("ark", "Tiltak"),
     (
         Column("id", lambda: _("ID"), ID, 8),
-        Column("title", lambda: _("Tiltak"), TEXT, 40),
+        Column("title", lambda: pgettext("kolonne", "Tiltak"), TEXT, 40),
         Column("description", lambda: _("Beskrivelse"), TEXT, 50),
         Column("owner", lambda: _("Ansvarlig"), TEXT, 20),
         Column("priority", lambda: _("Prioritet"), INT, 10),
