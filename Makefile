@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 PGPASSWORD ?= postgres
 export PGPASSWORD
 
-.PHONY: install translations run test lint format services browser bench clean design-assets
+.PHONY: install translations run test lint format services browser pdflibs bench clean design-assets
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 translations: install
 	$(VENV)/bin/pybabel compile -d portal/translations >/dev/null
 
-run: install translations
+run: install translations pdflibs
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
@@ -39,7 +39,10 @@ services:
 browser:
 	@scripts/ensure-browser.sh
 
-test: install translations services browser
+pdflibs:
+	@scripts/ensure-pdf-libs.sh
+
+test: install translations services browser pdflibs
 	mkdir -p .tmp
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --basetemp=.tmp/pytest $(PYTEST_ARGS)
 
@@ -56,7 +59,7 @@ format: install
 design-assets:
 	scripts/design-assets.sh
 
-bench: install translations services
+bench: install translations services pdflibs
 	$(PY) -m bench
 
 clean:

@@ -50,6 +50,11 @@ class Config:
     MAIL_URL = _env("MAIL_URL", f"file://{INSTANCE_DIR / 'mail'}")
     MAIL_FROM = _env("MAIL_FROM", "Veivalg <ikke-svar@veivalg.example>")
     EXPORT_DIR = _env("EXPORT_DIR", str(INSTANCE_DIR / "exports"))
+    # Days a finished export can be downloaded before beat deletes its file.
+    EXPORT_RETENTION_DAYS = _env_int("EXPORT_RETENTION_DAYS", 7)
+    # Seconds an export task may run (a hard limit; well below the broker's visibility timeout
+    # of an hour, so a late-acknowledged task is never handed to a second worker while it runs).
+    EXPORT_TIME_LIMIT = _env_int("EXPORT_TIME_LIMIT", 300)
 
     STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")

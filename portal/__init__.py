@@ -40,6 +40,8 @@ from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
 from portal.disconnects import RetrySafeRequests
+from portal.exports import service as exports_service
+from portal.exports.routes import bp as exports_bp
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs import account_hooks as orgs_account_hooks
 from portal.orgs import hooks as orgs_hooks
@@ -64,6 +66,7 @@ BLUEPRINTS = (
     billing_bp,
     org_billing_bp,
     staff_bp,
+    exports_bp,
     workspace_bp,
 )
 
@@ -98,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sqlite_pragmas.install()
     scoping.install()
     outbox_service.install()
+    exports_service.install()
     workspace_snapshots.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))

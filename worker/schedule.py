@@ -11,6 +11,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "outbox-prune": {"task": "outbox.prune", "schedule": crontab(minute=0, hour=3)},
     "content-publish-due": {"task": "content.publish_due", "schedule": 60.0},
     "orgs-purge-deleted": {"task": "orgs.purge_deleted", "schedule": crontab(minute=15, hour=3)},
+    "exports-resume-stalled": {"task": "exports.resume_stalled", "schedule": 60.0},
+    "exports-purge-expired": {"task": "exports.purge_expired", "schedule": crontab(minute=45)},
     "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(minute=30, hour=4)},
     "workspace-reminders": {
         "task": "workspace.send_reminders",

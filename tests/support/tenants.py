@@ -12,6 +12,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.exports.models import ExportJob
+from portal.exports.service import request_org_data_export
 from portal.extensions import db
 from portal.orgs import domains, invitations, scoping, service
 from portal.orgs.models import Invitation, Membership, Organization, OrgDomain
@@ -161,6 +163,9 @@ def _domain(t: Tenant) -> list[str]:
 register_id_kind("membership_id", Membership, lambda t: [])
 register_id_kind("invitation_id", Invitation, _invitation)
 register_id_kind("domain_id", OrgDomain, _domain)
+register_id_kind(
+    "job_id", ExportJob, lambda t: [request_org_data_export(t.org, t.owner, "nb").title]
+)
 
 # The workspace's id kinds (one workbook per tenant holds a row of each).
 register_id_kind("workbook_id", Workbook, populate_workspace)

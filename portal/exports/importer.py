@@ -1,0 +1,346 @@
+"""Excel back in: read an upload in the export's layout, safely, and preview what it would change.
+
+Nothing here writes: `read_workbook` turns bytes into typed rows (or problems in words), and
+`preview` compares them with the workbook as it is (a Document), row by row, by id.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+
+from portal.exports import labels
+from portal.exports import xlsx_layout as layout
+from portal.exports.document import BENEFIT_TYPES, MEASURE_STATUSES, Document
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # a zip bomb unpacks to far more
+MAX_ENTRIES = 200
+MAX_ROWS = 5000  # per sheet
+MAX_CELLS = 200_000
+
+_DATE_TEXT = re.compile(r"^\s*(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))\s*$")
+
+
+class ImportRefused(ValueError):
+    """The whole file is refused (not an XLSX, too big, formulas …); a sentence for the user."""
+
+
+@dataclass
+class Row:
+    sheet: str  # layout sheet key
+    number: int  # the row number in Excel
+    values: dict[str, Any]
+
+    @property
+    def id(self) -> int | None:
+        return self.values.get("id")
+
+
+@dataclass
+class Parsed:
+    rows: dict[str, list[Row]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    sheet: str
+    row: int
+    id: int | None
+    title: str
+    # Field label → (before, after), for changed rows.
+    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Preview:
+    created: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _check_archive(data: bytes) -> None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportRefused(_("Filen er for stor (høyst 2 MB)."))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ImportRefused(_("Filen er ikke en Excel-fil (.xlsx)."))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+            raise ImportRefused(_("Filen pakker seg ut til mer enn en Excel-fil kan være."))
+        if "xl/workbook.xml" not in archive.namelist():
+            raise ImportRefused(_("Filen er ikke en Excel-fil (.xlsx)."))
+
+
+def _where(sheet: str, number: int) -> str:
+    return _("Rad %(row)s i «%(sheet)s»", row=number, sheet=sheet)
+
+
+def _number(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    # Norwegian decimal comma (12,5) and thousands with spaces (1 250 000) are numbers too.
+    if re.fullmatch(r"-?\d+(,\d+)?", text):
+        text = text.replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError from exc
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _DATE_TEXT.match(str(value))
+    if not match:
+        raise ValueError
+    if match.group(1):
+        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
+
+
+def _choice(value: Any, codes: tuple[str, ...], label: Any) -> str:
+    text = str(value).strip().lower()
+    for locale in ("nb", "en"):
+        with force_locale(locale):
+            for code in codes:
+                if text in (code, label(code).lower()):
+                    return code
+    raise ValueError
+
+
+def _value(column: layout.Column, value: Any) -> Any:
+    """The cell as the column's type; ValueError with no message if it is not."""
+    kind = column.kind
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return [] if kind == layout.IDS else None
+    if kind == layout.TEXT:
+        return labels.xml_safe(str(value)).strip()
+    if kind in (layout.ID, layout.INT, layout.SCALE):
+        number = _number(value)
+        if number != number.to_integral_value() or number < (1 if kind != layout.INT else 0):
+            raise ValueError
+        if kind == layout.SCALE and number > 5:
+            raise ValueError
+        return int(number)
+    if kind in (layout.NUMBER, layout.NOK):
+        return _number(value)
+    if kind == layout.DATE:
+        return _date(value)
+    if kind == layout.STATUS:
+        return _choice(value, MEASURE_STATUSES, labels.measure_status)
+    if kind == layout.BENEFIT_TYPE:
+        return _choice(value, BENEFIT_TYPES, labels.benefit_type)
+    if kind == layout.BOOL:
+        return _choice(value, ("yes", "no"), lambda c: labels.yes_no(c == "yes")) == "yes"
+    if kind == layout.IDS:
+        return [int(_number(part)) for part in re.split(r"[,;\s]+", str(value)) if part]
+    return value
+
+
+def _problem_for(column: layout.Column) -> str:
+    return {
+        layout.ID: _("ID-en må være et helt tall fra eksporten."),
+        layout.INT: _("%(col)s må være et helt tall."),
+        layout.SCALE: _("%(col)s må være et helt tall fra 1 til 5."),
+        layout.NUMBER: _("%(col)s må være et tall (for eksempel 12,5)."),
+        layout.NOK: _("%(col)s må være et beløp i kroner (for eksempel 250000)."),
+        layout.DATE: _("%(col)s må være en dato (dd.mm.åååå)."),
+        layout.STATUS: _("%(col)s må være Planlagt, Pågår, Ferdig eller Stoppet."),
+        layout.BENEFIT_TYPE: _("%(col)s må være Effektivisering, Kvalitet eller For andre."),
+        layout.BOOL: _("%(col)s må være Ja eller Nei."),
+        layout.IDS: _("%(col)s må være ID-er skilt med komma."),
+    }.get(column.kind, _("%(col)s har en ugyldig verdi.")) % {"col": column.label()}
+
+
+def read_workbook(data: bytes) -> Parsed:
+    """The upload's rows, typed, per sheet of the export's layout; problems in words.
+
+    Refuses the whole file (ImportRefused) when it is not a bounded, formula-free XLSX.
+    """
+    _check_archive(data)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a broken file
+        raise ImportRefused(_("Filen kunne ikke leses som en Excel-fil.")) from exc
+    parsed = Parsed()
+    titles = layout.sheet_titles()
+    cells = 0
+    try:
+        for ws in book.worksheets:
+            sheet = titles.get(ws.title)
+            if sheet is None:
+                continue
+            rows = ws.iter_rows()
+            header = [str(c.value or "").strip() for c in next(rows, [])]
+            if header[: len(sheet.columns)] not in _header_labels(sheet):
+                parsed.problems.append(
+                    _("Arket «%(sheet)s» har ikke kolonnene fra eksporten.", sheet=ws.title)
+                )
+                continue
+            found: list[Row] = []
+            for number, row in enumerate(rows, 2):
+                if number - 1 > MAX_ROWS:
+                    raise ImportRefused(_("Et ark har flere enn %(n)s rader.", n=MAX_ROWS))
+                cells += len(row)
+                if cells > MAX_CELLS:
+                    raise ImportRefused(_("Filen har for mange celler."))
+                if any(c.data_type == "f" for c in row):
+                    raise ImportRefused(
+                        _("%(where)s har en formel. Lim inn verdier i stedet for formler.",
+                          where=_where(ws.title, number))
+                    )  # fmt: skip
+                values = [c.value for c in row][: len(sheet.columns)]
+                if all(v is None or str(v).strip() == "" for v in values):
+                    continue
+                typed: dict[str, Any] = {}
+                for column, value in zip(sheet.columns, values, strict=False):
+                    try:
+                        typed[column.key] = _value(column, value)
+                    except ValueError:
+                        parsed.problems.append(
+                            f"{_where(ws.title, number)}: {_problem_for(column)}"
+                        )
+                found.append(Row(sheet.key, number, typed))
+            parsed.rows[sheet.key] = found
+    finally:
+        book.close()
+    if not parsed.rows and not parsed.problems:
+        parsed.problems.append(_("Fant ingen ark fra eksporten i filen."))
+    return parsed
+
+
+def _header_labels(sheet: layout.Sheet) -> list[list[str]]:
+    found = []
+    for locale in ("nb", "en"):
+        with force_locale(locale):
+            found.append(sheet.labels())
+    return found
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return labels.yes_no(value)
+    if isinstance(value, date):
+        return labels.day(value)
+    if isinstance(value, Decimal):
+        return labels.number(value)
+    return "" if value is None else str(value)
+
+
+def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, bool) or isinstance(after, bool):
+        return before == after
+    if isinstance(before, Decimal | int | float) and isinstance(after, Decimal | int | float):
+        return Decimal(str(before)) == Decimal(str(after))
+    if isinstance(before, str) and isinstance(after, str):
+        # Leading and trailing blanks (a tab, a line break) are no edit worth a change.
+        return before.strip() == after.strip()
+    if before in (None, "", []) and after in (None, "", []):
+        return True
+    return before == after
+
+
+def _existing(doc: Document) -> dict[str, dict[int, dict[str, Any]]]:
+    return {
+        "goals": {g.id: vars(g) for g in doc.goals},
+        "measures": {m.id: vars(m) for m in doc.measures},
+        "benefits": {b.id: vars(b) for b in doc.benefits},
+        "risks": {r.id: vars(r) for r in doc.risks},
+    }
+
+
+def preview(doc: Document, parsed: Parsed) -> Preview:
+    """What applying the upload to the workbook would create, change and leave alone.
+
+    A row's id must be one of this workbook's rows (another workbook's or organisation's id is
+    a problem, never a match); read-only columns (progress, risk score) are ignored.
+    """
+    result = Preview(problems=list(parsed.problems))
+    existing = _existing(doc)
+    goal_ids = set(existing["goals"])
+    measure_ids = set(existing["measures"])
+    for sheet in layout.SHEETS:
+        for row in parsed.rows.get(sheet.key, []):
+            where = _where(sheet.title(), row.number)
+            title = str(row.values.get("title") or row.values.get("description") or "")
+            if sheet is layout.MEASUREMENTS:
+                _measurement(doc, row, where, result)
+                continue
+            for key, known, name in (("goal_ids", goal_ids, _("mål")),
+                                     ("measure_ids", measure_ids, _("tiltak"))):  # fmt: skip
+                unknown = [i for i in row.values.get(key) or [] if i not in known]
+                if unknown:
+                    result.problems.append(
+                        _("%(where)s: %(kind)s med ID %(ids)s finnes ikke i arbeidsboken.",
+                          where=where, kind=name, ids=_shown(unknown))
+                    )  # fmt: skip
+            if not title.strip():
+                result.problems.append(
+                    _("%(where)s mangler tittel eller beskrivelse.", where=where)
+                )
+                continue
+            if row.id is None:
+                result.created.append(Change(sheet.key, row.number, None, title))
+                continue
+            before = existing[sheet.key].get(row.id)
+            if before is None:
+                result.problems.append(
+                    _("%(where)s: ID %(id)s finnes ikke i denne arbeidsboken.", where=where,
+                      id=row.id)
+                )  # fmt: skip
+                continue
+            change = Change(sheet.key, row.number, row.id, title)
+            for column in sheet.columns:
+                if column.read_only or column.key == "id" or column.key not in row.values:
+                    continue
+                old = before.get(column.key)
+                new = row.values[column.key]
+                if not _same(old, new):
+                    change.fields[column.label()] = (_shown(old), _shown(new))
+            if change.fields:
+                result.changed.append(change)
+            else:
+                result.unchanged += 1
+    return result
+
+
+def _measurement(doc: Document, row: Row, where: str, result: Preview) -> None:
+    goal = next((g for g in doc.goals if g.id == row.values.get("goal_id")), None)
+    if goal is None:
+        result.problems.append(_("%(where)s: målet finnes ikke i arbeidsboken.", where=where))
+        return
+    if row.values.get("date") is None or row.values.get("value") is None:
+        result.problems.append(_("%(where)s: en måling trenger dato og verdi.", where=where))
+        return
+    seen = any(
+        m.date == row.values["date"] and _same(m.value, row.values["value"])
+        for m in goal.measurements
+    )
+    if seen:
+        result.unchanged += 1
+    else:
+        # Measurements are append-only: a new or corrected reading is a new row.
+        result.created.append(Change("measurements", row.number, None, goal.title))

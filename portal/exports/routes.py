@@ -1,0 +1,157 @@
+"""Export pages under /orgs/<org_slug>/exports: request, follow, download, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from portal.exports import service, storage
+from portal.exports.forms import ExportForm, ImportForm, OrgDataForm
+from portal.exports.models import DONE, FAILED, ExportJob
+from portal.exports.service import ExportError
+from portal.form_flow import handle_form, put_refusal
+from portal.orgs.blueprint import org_blueprint, require_role
+from portal.orgs.mixins import MAX_ID
+from portal.templating import current_locale
+
+bp = org_blueprint("exports", __name__, "/exports")
+
+
+def _workbook_filter() -> int | None:
+    value = request.args.get("workbook_id", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _index(
+    form: ExportForm, status: int = 200, org_form: OrgDataForm | None = None
+) -> tuple[str, int]:
+    workbook_id = _workbook_filter()
+    return render_template(
+        "exports/index.html",
+        org=g.org,
+        membership=g.membership,
+        form=form,
+        org_form=org_form or OrgDataForm(formdata=None),
+        jobs=service.history(g.org, workbook_id),
+        workbook_id=workbook_id,
+        downloadable=service.downloadable,
+    ), status
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    form = ExportForm(formdata=None, workbook_id=_workbook_filter())
+    return _index(form)
+
+
+@bp.post("/")
+def request_export() -> ResponseReturnValue:
+    form = ExportForm()
+    return handle_form(
+        form,
+        page=lambda status: _index(form, status),
+        action=lambda: service.request_export(
+            g.org,
+            g.membership.user,
+            form.workbook_id.data or 0,
+            form.format.data or "",
+            form.language.data or "nb",
+            snapshot_id=form.snapshot_id.data,
+        ),  # fmt: skip
+        success=_to_job,
+    )
+
+
+@bp.post("/organisation")
+@require_role("owner")
+def request_org_data() -> ResponseReturnValue:
+    form = OrgDataForm()
+    return handle_form(
+        form,
+        page=lambda status: _index(ExportForm(formdata=None), status, org_form=form),
+        action=lambda: service.request_org_data_export(
+            g.org, g.membership.user, form.language.data or "nb"
+        ),
+        success=_to_job,
+    )
+
+
+def _to_job(job: ExportJob) -> Response:
+    return redirect(url_for("exports.job", job_id=job.id), code=303)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require_role("editor")
+def import_preview() -> ResponseReturnValue:
+    """Upload an XLSX to a workbook and see what it would change; nothing is written."""
+    form = ImportForm()
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            preview = service.preview_import(
+                g.org, form.workbook_id.data or 0, form.file.data.read(), current_locale()
+            )
+        except ExportError as exc:
+            put_refusal(form, exc, "file")
+            status = 422
+    elif form.is_submitted():
+        status = 422
+    page = render_template(
+        "exports/import.html", org=g.org, membership=g.membership, form=form, preview=preview
+    )
+    return page, status
+
+
+def _status(job: ExportJob) -> dict[str, Any]:
+    ready = service.downloadable(job)
+    return {
+        "status": job.status,
+        "progress": job.progress,
+        "finished": job.status in (DONE, FAILED),
+        "error": _(job.error) if job.error else None,
+        "download_url": url_for("exports.download", job_id=job.id) if ready else None,
+    }
+
+
+@bp.get("/<int:job_id>")
+def job(job_id: int) -> tuple[str, int]:
+    job = ExportJob.get_for_org_or_404(g.org, job_id)
+    expired = job.status == DONE and job.is_expired()
+    return render_template(
+        "exports/job.html",
+        org=g.org,
+        membership=g.membership,
+        job=job,
+        state=_status(job),
+        expired=expired,
+    ), 200
+
+
+@bp.get("/<int:job_id>/status")
+def status(job_id: int) -> Response:
+    response = jsonify(_status(ExportJob.get_for_org_or_404(g.org, job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<int:job_id>/download")
+def download(job_id: int) -> tuple[str, int] | Response:
+    job = ExportJob.get_for_org_or_404(g.org, job_id)
+    if job.status == DONE and (job.is_expired() or not service.job_file(job).is_file()):
+        page = render_template("exports/expired.html", org=g.org, membership=g.membership, job=job)
+        return page, 410
+    if job.status != DONE:
+        return redirect(url_for("exports.job", job_id=job.id))
+    name = storage.download_name(job.title, job.format)
+    response = send_file(
+        service.job_file(job), mimetype=storage.MIME_TYPES[job.format], max_age=0, etag=False
+    )
+    response.headers["Content-Disposition"] = storage.content_disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
