@@ -79,3 +79,18 @@ def stack(
         )
     finally:
         web.stop()
+
+
+@pytest.fixture
+def web(seeded: Flask, base_config: dict[str, Any], tmp_path: Path) -> Iterator[GunicornServer]:
+    """gunicorn on the seeded test database, without Redis (tasks run in the web process)."""
+    env = stack_env(base_config, "", base_config["MAIL_URL"])
+    del env["REDIS_URL"]
+    server = GunicornServer(env, tmp_path / "gunicorn.log", workers=1, threads=4)
+    server.start()
+    yield server
+    server.stop()
+
+
+# The Stripe emulator of the billing tests, for the webhook flood.
+from tests.billing.conftest import stripe_committed, stripe_emulator, stripe_side  # noqa: E402, F401

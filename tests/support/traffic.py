@@ -106,11 +106,12 @@ def burst(
     paths: Sequence[str],
     seconds: float,
     threads: int = 4,
-    headers: dict[str, str] | None = None,
+    headers: Sequence[dict[str, str]] = ({},),
     during: Callable[[], None] | None = None,
 ) -> list[Answer]:
     """GET the paths round-robin from `threads` threads for `seconds`; `during` runs meanwhile.
 
+    Thread n sends headers[n % len(headers)] (a member's cookie for some, none for others).
     Bounded: each request has a timeout and the burst stops at the deadline.
     """
     answers: list[Answer] = []
@@ -121,7 +122,9 @@ def burst(
         for n in itertools.count(offset):
             if time.monotonic() > deadline:
                 return
-            answer = request(base, paths[n % len(paths)], headers=headers, timeout=20)
+            answer = request(
+                base, paths[n % len(paths)], headers=headers[offset % len(headers)], timeout=20
+            )
             with lock:
                 answers.append(answer)
 
