@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 PGPASSWORD ?= postgres
 export PGPASSWORD
 
-.PHONY: install translations run test lint format services browser bench clean
+.PHONY: install translations run test lint format services browser bench bench-mix clean
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,10 @@ format: install
 
 bench: install translations services
 	$(PY) -m bench
+
+# A constant-rate mix with connection kills (docs/reliability.md); BENCH_MIX_SECONDS, _RATE, _KILLS.
+bench-mix: install translations services
+	$(PY) -m bench.mix
 
 clean:
 	rm -rf .tmp instance/veivalg.db* instance/mail
