@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from portal.errors import render_error, unhandled
@@ -26,6 +26,14 @@ _RETRIED = "veivalg.retried_request"
 def is_disconnect(error: BaseException) -> bool:
     """True for an error SQLAlchemy recognised as a lost connection (it invalidated it)."""
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when no connection could be opened at all (the server is stopped or restarting).
+
+    Nothing ran, so this is the 503 page, not an internal error; a retry would only fail again.
+    """
+    return isinstance(error, OperationalError) and error.statement is None
 
 
 def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
@@ -85,6 +93,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError) -> tuple[Response | str, int]:
+        if is_unreachable(error):
+            log.error("database unreachable (request %s): %s", g.get("request_id"), error.orig)
+            _discard_session()
+            return _unavailable()
         if not is_disconnect(error):
             return unhandled(error)
         safe = request.method in SAFE_METHODS and not wrote_anything()

@@ -112,3 +112,14 @@ def test_a_clean_up_failure_after_the_response_is_logged_not_a_500(
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "finished"
     assert "session clean-up failed" in caplog.text
+
+
+def test_a_database_that_cannot_be_reached_gives_the_503_page(
+    make_app: Callable[..., Flask], committed_app: Flask
+) -> None:
+    # Nothing listens on port 1: as when PostgreSQL is stopped or restarting.
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app.add_url_rule("/test/read", "test_read", lambda: str(db.session.execute(text("SELECT 1"))))
+    response = app.test_client().get("/test/read", headers={"X-Request-ID": "req-unreachable"})
+    assert response.status_code == 503
+    assert "req-unreachable" in response.get_data(as_text=True)
