@@ -73,20 +73,43 @@ class Plan:
     org_pages: dict[str, list[str]] = field(default_factory=dict)
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (gunicorn's and celery's workers)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending += [int(c) for c in children]
+    return found
+
+
 def rss_kb(pid: int) -> int:
-    """Resident memory of a process and its children (gunicorn's and celery's workers)."""
+    """Resident memory of a process tree, in kB."""
     total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
+    for current in process_tree(pid):
         try:
             status = Path(f"/proc/{current}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (OSError, AttributeError):
             continue
-        pids += [int(c) for c in children]
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process tree has used: on a shared, noisy machine the CPU
+    per request is steadier than requests per second."""
+    ticks = 0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
@@ -259,7 +282,7 @@ def drive(port: int, plan: Plan, database: ThrowawayDatabase) -> tuple[list[Outc
 
 
 def report(outcomes: list[Outcome], kills: list[float], memory: dict[str, tuple[int, int]],
-           elapsed: float) -> int:  # fmt: skip
+           cpu: dict[str, float], elapsed: float) -> int:  # fmt: skip
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_kind[outcome.kind].append(outcome)
@@ -279,6 +302,9 @@ def report(outcomes: list[Outcome], kills: list[float], memory: dict[str, tuple[
     print("\n| process | RSS at start (MB) | RSS at end (MB) |\n|---|---|---|")
     for name, (before, after) in memory.items():
         print(f"| {name} | {before / 1024:.0f} | {after / 1024:.0f} |")
+    print(f"\nCPU per request: web {cpu['web'] * 1000 / max(1, len(outcomes)):.1f} ms, "
+          f"worker {cpu['worker'] * 1000 / max(1, len(outcomes)):.1f} ms "
+          f"(web {cpu['web']:.1f} s, worker {cpu['worker']:.1f} s in {elapsed:.0f} s)")  # fmt: skip
     problems = [o for o in outcomes if o.problem]
     app_503 = sum(o.status == 503 for o in outcomes)
     print(f"\n503 pages with the request id (during connection kills): {app_503}; "
@@ -324,17 +350,36 @@ def main() -> int:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
         procs += [web, worker]
         wait_for(lambda: _answers(port), timeout=60)
+        # The worker's pool is up (main process + its 2 children) before memory is measured.
+        wait_for(lambda: len(process_tree(worker.pid)) >= 3, timeout=60)
         for _ in range(20):  # warm both gunicorn workers
             fetch(port, "GET", "/", {})
         time.sleep(2)
         memory_start = {"web": rss_kb(web.pid), "worker": rss_kb(worker.pid)}
+        cpu_start = {"web": cpu_seconds(web.pid), "worker": cpu_seconds(worker.pid)}
         started = time.perf_counter()
+        timeline: list[str] = []
+        stop = threading.Event()
+
+        def sample_memory() -> None:
+            while not stop.wait(10):
+                at = time.perf_counter() - started
+                timeline.append(
+                    f"{at:.0f}s {rss_kb(web.pid) / 1024:.0f}/{rss_kb(worker.pid) / 1024:.0f}"
+                )
+
+        sampler = threading.Thread(target=sample_memory, daemon=True)
+        sampler.start()
         outcomes, kills = drive(port, plan, database)
         elapsed = time.perf_counter() - started
+        stop.set()
+        print("RSS web/worker MB every 10 s: " + ", ".join(timeline))
         memory = {"web": (memory_start["web"], rss_kb(web.pid)),
                   "worker": (memory_start["worker"], rss_kb(worker.pid))}  # fmt: skip
+        cpu = {"web": cpu_seconds(web.pid) - cpu_start["web"],
+               "worker": cpu_seconds(worker.pid) - cpu_start["worker"]}  # fmt: skip
         print(f"logs: {tmp / 'processes.log'}")
-        return report(outcomes, kills, memory, elapsed)
+        return report(outcomes, kills, memory, cpu, elapsed)
     finally:
         for proc in procs:
             proc.terminate()
