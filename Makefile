@@ -28,7 +28,7 @@ run: install translations
 	@echo
 	@echo "  Veivalg runs on http://127.0.0.1:5000  (mail lands in instance/mail)"
 	@echo "  Demo logins (password: $${DEMO_PASSWORD:-demo-password}):"
-	@echo "    reader@example.com, subscriber@example.com, editor@example.com,"
+	@echo "    reader@example.com, subscriber@example.com, editor@example.com, admin@example.com,"
 	@echo "    owner@acme.example.com, member@acme.example.com, owner@fjord.example.com"
 	@echo
 	$(FLASK) run --host 127.0.0.1 --port 5000

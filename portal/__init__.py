@@ -1,4 +1,6 @@
-"""The Veivalg Flask application: create_app() wires extensions, blueprints, CLI and error pages."""
+"""The Veivalg Flask application: create_app() wires extensions, database listeners, blueprints,
+context processors, cross-domain hooks, CLI commands and error pages; importing any module of
+the package registers nothing."""
 
 from __future__ import annotations
 
@@ -7,21 +9,32 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
-from portal import cli, disconnects, errors, i18n, observability, rawinput, security, templating
+from portal import (
+    demo,
+    disconnects,
+    errors,
+    i18n,
+    observability,
+    rawinput,
+    security,
+    sqlite_pragmas,
+    templating,
+)
+from portal.accounts import cli as accounts_cli
 from portal.accounts import hooks as accounts_hooks
 from portal.accounts.routes import bp as accounts_bp
 from portal.accounts.session import init_login
-from portal.api.routes import bp as api_bp
-from portal.billing import gateway
+from portal.billing import access, banner, gateway
+from portal.billing import cli as billing_cli
 from portal.billing import service as billing_service
 from portal.billing.org_routes import bp as org_billing_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
+from portal.content import cli as content_cli
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
@@ -29,7 +42,11 @@ from portal.disconnects import RetrySafeRequests
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 from portal.orgs import account_hooks as orgs_account_hooks
 from portal.orgs import hooks as orgs_hooks
+from portal.orgs import scoping
+from portal.orgs.blueprint import org_switcher_context
 from portal.orgs.routes import bp as orgs_bp
+from portal.outbox import cli as outbox_cli
+from portal.outbox import service as outbox_service
 from portal.staff.routes import bp as staff_bp
 
 log = logging.getLogger(__name__)
@@ -42,7 +59,15 @@ BLUEPRINTS = (
     billing_bp,
     org_billing_bp,
     staff_bp,
-    api_bp,
+)
+
+# Each adds its `flask …` commands to the app.
+CLI_COMMANDS = (
+    accounts_cli.register,
+    content_cli.register,
+    billing_cli.register,
+    outbox_cli.register,
+    demo.register,
 )
 
 
@@ -63,6 +88,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.init_logging(app)
     # After the request id is set (init_logging), before anything reads the query.
     rawinput.init_app(app)
+    sqlite_pragmas.install()
+    scoping.install()
+    outbox_service.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)
@@ -74,13 +102,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.context_processor(org_switcher_context)
+    app.context_processor(banner.banner_context)
+    app.context_processor(access.access_context)
 
     _register_hooks(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     disconnects.init_app(app)
-    cli.init_app(app)
+    for register_commands in CLI_COMMANDS:
+        register_commands(app)
     _warn_about_configuration(app)
     return app
 
@@ -108,14 +140,3 @@ def _ensure_sqlite_folder(uri: str) -> None:
     url = make_url(uri)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    # The embedded default: WAL lets readers and a writer work together; wait instead of failing.
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()

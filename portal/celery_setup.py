@@ -7,16 +7,12 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
-# Domain packages whose tasks.py (if any) registers Celery tasks.
+# Domain packages whose tasks.py registers Celery tasks (a domain adds itself with its first task).
 TASK_PACKAGES = [
     "portal.outbox",
-    "portal.mail",
-    "portal.accounts",
     "portal.content",
     "portal.orgs",
     "portal.billing",
-    "portal.workspace",
-    "portal.exports",
 ]
 
 

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+import click
 from flask import Flask
 
 from portal.accounts import demo as accounts_demo
-from portal.billing import cli as billing_cli
 from portal.billing import demo as billing_demo
-from portal.content import cli as content_cli
 from portal.content import demo as content_demo
+from portal.extensions import db
 from portal.orgs import demo as orgs_demo
-
-# Domains add their `register(app)` CLI functions here.
-CLI_REGISTRARS: list[Callable[[Flask], None]] = [billing_cli.register, content_cli.register]
 
 
 def seed_all() -> list[str]:
@@ -26,3 +21,13 @@ def seed_all() -> list[str]:
     articles = content_demo.seed()
     summary.append("demo articles: " + ", ".join(f"{k} {v}" for k, v in articles.items()))
     return summary
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load idempotent demo data: users, content, organisations, plans and grants."""
+        summary = seed_all()
+        db.session.commit()
+        for line in summary:
+            click.echo(line)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -37,3 +40,10 @@ limiter = Limiter(
     in_memory_fallback_enabled=True,
     swallow_errors=True,
 )
+
+
+def listen_once(target: Any, identifier: str, fn: Callable[..., Any]) -> None:
+    """Install an SQLAlchemy listener from create_app; a second app in the process (tests,
+    the worker) does not install it twice."""
+    if not event.contains(target, identifier, fn):
+        event.listen(target, identifier, fn)

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import get_locale
-
-
-def has_endpoint(name: str) -> bool:
-    """Lets shared templates link to pages of domains that may be switched off."""
-    return name in current_app.view_functions
 
 
 def current_locale() -> str:
@@ -17,4 +12,4 @@ def current_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(has_endpoint=has_endpoint, current_locale=current_locale)
+    app.jinja_env.globals.update(current_locale=current_locale)

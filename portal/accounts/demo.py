@@ -16,6 +16,7 @@ DEMO_USERS = [
     ("member@acme.example.com", "Maja Medlem", None),
     ("owner@fjord.example.com", "Frida Fjord", None),
     ("editor@example.com", "Eva Redaktør", "editor"),
+    ("admin@example.com", "Anders Admin", "admin"),
 ]
 
 

@@ -26,6 +26,7 @@ from portal.accounts.ratelimit import guarded
 from portal.accounts.responses import token_failed
 from portal.accounts.tokens import TokenError
 from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.refused import Refused
 
 
@@ -34,20 +35,26 @@ def account() -> ResponseReturnValue:
     """Profile (name, language) plus links to the other account actions."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/account.html", form=form, user=user), status
-    try:
+
+    def save() -> None:
         service.update_profile(user, form.name.data)
-    except service.AccountError as exc:
-        db.session.rollback()
-        form.name.errors = [str(exc)]
-        return render_template("accounts/account.html", form=form, user=user), 422
-    service.set_locale(user, form.locale.data)
-    db.session.commit()
-    session["lang"] = user.locale
-    flash(_("Endringene er lagret."), "success")
-    return redirect(url_for("accounts.account"), code=303)
+        service.set_locale(user, form.locale.data)
+
+    def saved(_result: None) -> ResponseReturnValue:
+        session["lang"] = user.locale
+        return redirect(url_for("accounts.account"), code=303)
+
+    return handle_form(
+        form,
+        page=lambda status: (
+            render_template("accounts/account.html", form=form, user=user),
+            status,
+        ),
+        action=save,
+        success=saved,
+        flash_message=_("Endringene er lagret."),
+        error_field="name",
+    )
 
 
 @login_required
@@ -69,19 +76,19 @@ def logout_everywhere() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangePasswordForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/change_password.html", form=form), status
-    try:
-        service.change_password(user, form.current.data, form.password.data)
-    except service.AccountError as exc:
-        db.session.rollback()
-        form.current.errors = [str(exc)]
-        return render_template("accounts/change_password.html", form=form), 422
-    db.session.commit()
-    keep_this_browser(user)
-    flash(_("Passordet er endret. Du er logget ut på alle andre enheter."), "success")
-    return redirect(url_for("accounts.account"), code=303)
+
+    def changed(_result: None) -> ResponseReturnValue:
+        keep_this_browser(user)
+        return redirect(url_for("accounts.account"), code=303)
+
+    return handle_form(
+        form,
+        page=lambda status: (render_template("accounts/change_password.html", form=form), status),
+        action=lambda: service.change_password(user, form.current.data, form.password.data),
+        success=changed,
+        flash_message=_("Passordet er endret. Du er logget ut på alle andre enheter."),
+        error_field="current",
+    )
 
 
 @guarded  # each POST checks the password (and may mail an address)
@@ -89,17 +96,13 @@ def change_password() -> ResponseReturnValue:
 def change_email() -> ResponseReturnValue:
     user = current_user._get_current_object()
     form = ChangeEmailForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/change_email.html", form=form), status
-    try:
-        links.request_email_change(user, form.email.data, form.password.data)
-    except service.AccountError as exc:
-        db.session.rollback()
-        form.email.errors = [str(exc)]
-        return render_template("accounts/change_email.html", form=form), 422
-    db.session.commit()
-    return render_template("accounts/check_mail.html", kind="change_email")
+    return handle_form(
+        form,
+        page=lambda status: (render_template("accounts/change_email.html", form=form), status),
+        action=lambda: links.request_email_change(user, form.email.data, form.password.data),
+        success=lambda _result: render_template("accounts/check_mail.html", kind="change_email"),
+        error_field="email",
+    )
 
 
 def confirm_email_change(token: str) -> ResponseReturnValue:

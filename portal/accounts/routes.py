@@ -26,6 +26,7 @@ from portal.accounts.responses import check_mail, token_failed
 from portal.accounts.tokens import TokenError
 from portal.core.redirects import is_safe_path, safe_next
 from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.templating import current_locale
 
 bp = Blueprint("accounts", __name__)
@@ -89,12 +90,15 @@ def login() -> ResponseReturnValue:
 def _link_request(kind: str, send: Callable[[str], None]) -> ResponseReturnValue:
     """Ask for a mailed link: the same answer whether or not the address has an account."""
     form = EmailOnlyForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("accounts/email_request.html", form=form, kind=kind), status
-    send(form.email.data)
-    db.session.commit()
-    return check_mail(kind)
+    return handle_form(
+        form,
+        page=lambda status: (
+            render_template("accounts/email_request.html", form=form, kind=kind),
+            status,
+        ),
+        action=lambda: send(form.email.data),
+        success=lambda _result: check_mail(kind),
+    )
 
 
 @bp.route("/login/verify-again", methods=["GET", "POST"])
@@ -181,22 +185,26 @@ def reset_request() -> ResponseReturnValue:
 @guarded
 def reset_password(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
+
+    def done(_result: None) -> ResponseReturnValue:
+        if current_user.is_authenticated:
+            logout_user()
+        return render_template("accounts/reset_done.html")
+
     try:
         user = links.check(token, tokens.RESET)
-        if not form.validate_on_submit():
-            status = 422 if form.is_submitted() else 200
-            return render_template("accounts/reset_form.html", form=form, user=user), status
-        links.reset_password(token, form.password.data)
+        return handle_form(
+            form,
+            page=lambda status: (
+                render_template("accounts/reset_form.html", form=form, user=user),
+                status,
+            ),
+            action=lambda: links.reset_password(token, form.password.data),
+            success=done,
+            error_field="password",
+        )
     except TokenError as exc:
         return token_failed(exc, tokens.RESET)
-    except service.AccountError as exc:
-        db.session.rollback()
-        form.password.errors = [str(exc)]
-        return render_template("accounts/reset_form.html", form=form, user=user), 422
-    db.session.commit()
-    if current_user.is_authenticated:
-        logout_user()
-    return render_template("accounts/reset_done.html")
 
 
 bp.add_url_rule("/account", "account", profile_views.account, methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import session
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 
 from portal.accounts.models import User
 from portal.billing import service as billing_service
@@ -56,3 +56,13 @@ def cached_payment_problem(
         value = {"name": payer.name}
     session[_SESSION_KEY] = {"uid": user.id, "at": now, "payer": value}
     return value
+
+
+def banner_context() -> dict[str, object]:
+    """Templates' `billing_payment_problem(fresh=False)` (create_app installs it as a context
+    processor); a function, so pages that never show the banner never query for it."""
+    return {
+        "billing_payment_problem": lambda fresh=False: cached_payment_problem(
+            current_user, fresh=fresh
+        )
+    }

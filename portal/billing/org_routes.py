@@ -4,15 +4,16 @@ door (org_blueprint): owners manage, admins look, outsiders get 404."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from portal.billing import gateway, stripe_pages
 from portal.billing import service as billing_service
-from portal.billing.errors import BillingError
 from portal.billing.forms import EmptyForm, OrgCheckoutForm, SeatsForm
-from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs.blueprint import org_blueprint, require_role
+from portal.refused import Refused
 from portal.timeutil import utcnow
 
 bp = org_blueprint("org_billing", __name__, "/billing")
@@ -63,22 +64,23 @@ def portal() -> Response:
 
 @bp.post("/seats")
 @require_role("owner")
-def seats() -> Response | tuple[str, int]:
+def seats() -> ResponseReturnValue:
     form = SeatsForm()
-    if form.validate_on_submit():
+
+    def change() -> None:
         try:
             billing_service.change_seats(
                 g.org, form.seats.data, g.membership.user, request.remote_addr
             )
-        except BillingError as exc:
-            db.session.rollback()
-            form.seats.errors = [str(exc)]
-        except (gateway.GatewayError, gateway.PaymentsOff):
-            db.session.rollback()
+        except (gateway.GatewayError, gateway.PaymentsOff) as exc:
             current_app.logger.exception("seat change failed")
-            form.seats.errors = [_("Stripe svarte ikke. Prøv igjen om litt.")]
-        else:
-            db.session.commit()
-            flash(_("Antall plasser er endret."), "success")
-            return redirect(url_for("org_billing.manage"), code=303)
-    return _manage_page(form, 422)
+            raise Refused(_("Stripe svarte ikke. Prøv igjen om litt.")) from exc
+
+    return handle_form(
+        form,
+        page=lambda status: _manage_page(form, status),
+        action=change,
+        success="org_billing.manage",
+        flash_message=_("Antall plasser er endret."),
+        error_field="seats",
+    )

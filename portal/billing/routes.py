@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from portal.billing import banner, checkout, gateway, plans, stripe_pages, webhooks
+from portal.billing import checkout, gateway, plans, stripe_pages, webhooks
 from portal.billing import service as billing_service
 from portal.billing.forms import CheckoutForm, EmptyForm
 from portal.billing.models import ACCESS_STATUSES
@@ -20,16 +20,6 @@ from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("billing", __name__, url_prefix="/billing")
-
-
-@bp.app_context_processor
-def _billing_globals() -> dict[str, object]:
-    # A function, so pages that never show the banner never query for it.
-    return {
-        "billing_payment_problem": lambda fresh=False: banner.cached_payment_problem(
-            current_user, fresh=fresh
-        )
-    }
 
 
 @bp.get("/pricing")

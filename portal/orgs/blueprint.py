@@ -87,8 +87,10 @@ def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return decorator
 
 
-@bp.app_context_processor
 def org_switcher_context() -> dict[str, Any]:
+    """Templates' `org_switcher()`: the header's list of the user's organisations (create_app
+    installs it as a context processor)."""
+
     def org_switcher() -> dict[str, Any]:
         if not current_user.is_authenticated:
             return {"memberships": [], "current": None}

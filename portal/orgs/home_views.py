@@ -4,14 +4,17 @@ join by e-mail domain."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs import domains, invitations, service
 from portal.orgs.blueprint import bp, client_ip
 from portal.orgs.forms import ActionForm, CreateOrgForm
+from portal.orgs.models import Organization
 from portal.orgs.service import OrgError
 
 
@@ -28,40 +31,34 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new() -> str | Response | tuple[str, int]:
+def new() -> ResponseReturnValue:
     form = CreateOrgForm()
     if not current_user.is_verified:
         flash(_("Bekreft e-postadressen din før du oppretter en organisasjon."), "warning")
-    if form.validate_on_submit():
-        try:
-            org = service.create_organization(
-                current_user,
-                form.name.data or "",
-                form.slug.data or "",
-                form.billing_email.data or "",
-                form.org_number.data,
-                ip=client_ip(),
-            )
-        except OrgError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return render_template("orgs/new.html", form=form), 422
-        db.session.commit()
-        if org.trial_ends_at is not None:
-            flash(_("%(name)s er opprettet. Prøveperioden har startet.", name=org.name), "success")
-        else:
-            flash(
-                _(
-                    "%(name)s er opprettet. Prøveperioden er allerede brukt, så betalte artikler "
-                    "krever et abonnement.",
-                    name=org.name,
-                ),
-                "success",
-            )
-        return redirect(url_for("orgs.overview", org_slug=org.slug))
-    if form.is_submitted():
-        return render_template("orgs/new.html", form=form), 422
-    return render_template("orgs/new.html", form=form)
+    return handle_form(
+        form,
+        page=lambda status: (render_template("orgs/new.html", form=form), status),
+        action=lambda: service.create_organization(
+            current_user,
+            form.name.data or "",
+            form.slug.data or "",
+            form.billing_email.data or "",
+            form.org_number.data,
+            ip=client_ip(),
+        ),  # fmt: skip
+        success=lambda org: redirect(url_for("orgs.overview", org_slug=org.slug), code=303),
+        flash_message=_created_message,
+    )
+
+
+def _created_message(org: Organization) -> str:
+    if org.trial_ends_at is not None:
+        return _("%(name)s er opprettet. Prøveperioden har startet.", name=org.name)
+    return _(
+        "%(name)s er opprettet. Prøveperioden er allerede brukt, så betalte artikler "
+        "krever et abonnement.",
+        name=org.name,
+    )
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
-from werkzeug.wrappers import Response
+from collections.abc import Callable
 
-from portal.extensions import db, limiter
+from flask import current_app, flash, g, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from portal.extensions import limiter
+from portal.form_flow import first_error, handle_form
 from portal.orgs import invitations, service
 from portal.orgs.blueprint import bp, client_ip, require_role
 from portal.orgs.forms import ActionForm, InviteForm, RoleForm
 from portal.orgs.models import Invitation, Membership
-from portal.orgs.service import OrgError
 
 
 def _members_page(status: int = 200, error: str | None = None) -> tuple[str, int]:
@@ -34,58 +37,61 @@ def members() -> tuple[str, int]:
     return _members_page()
 
 
-def _member_action(action: str, membership_id: int) -> tuple[str, int] | Response:
+def _refused_page(form: FlaskForm) -> Callable[[int], tuple[str, int]]:
+    # The members page shows one line: the refusal, or that the form itself was broken.
+    return lambda status: _members_page(status, first_error(form, _("Ugyldig skjema. Prøv igjen.")))
+
+
+def _member_action(action: str, membership_id: int) -> ResponseReturnValue:
     """Run one member action; a broken rule re-renders the page with the message, unchanged."""
     target = Membership.get_for_org_or_404(g.org, membership_id)
     form = RoleForm() if action == "role" else ActionForm()
-    if not form.validate_on_submit():
-        return _members_page(422, _("Ugyldig skjema. Prøv igjen."))
-    try:
+
+    def act() -> None:
         if action == "role":
             service.change_role(g.org, g.membership, target, form.role.data, client_ip())
         elif action == "remove":
             service.remove_member(g.org, g.membership, target, client_ip())
         else:
             service.transfer_ownership(g.org, g.membership, target, client_ip())
-    except OrgError as exc:
-        db.session.rollback()
-        return _members_page(422, str(exc))
-    db.session.commit()
-    flash(_("Endringen er lagret."), "success")
-    return redirect(url_for("orgs.members"))
+
+    return handle_form(
+        form,
+        page=_refused_page(form),
+        action=act,
+        success="orgs.members",
+        flash_message=_("Endringen er lagret."),
+    )
 
 
 @bp.post("/<org_slug>/members/<int:membership_id>/role")
 @require_role("admin")
-def change_role(membership_id: int) -> tuple[str, int] | Response:
+def change_role(membership_id: int) -> ResponseReturnValue:
     return _member_action("role", membership_id)
 
 
 @bp.post("/<org_slug>/members/<int:membership_id>/remove")
 @require_role("admin")
-def remove_member(membership_id: int) -> tuple[str, int] | Response:
+def remove_member(membership_id: int) -> ResponseReturnValue:
     return _member_action("remove", membership_id)
 
 
 @bp.post("/<org_slug>/members/<int:membership_id>/transfer")
 @require_role("owner")
-def transfer_ownership(membership_id: int) -> tuple[str, int] | Response:
+def transfer_ownership(membership_id: int) -> ResponseReturnValue:
     return _member_action("transfer", membership_id)
 
 
 @bp.post("/<org_slug>/leave")
-def leave() -> tuple[str, int] | Response:
-    if not ActionForm().validate_on_submit():
-        return _members_page(422, _("Ugyldig skjema. Prøv igjen."))
-    name = g.org.name
-    try:
-        service.remove_member(g.org, g.membership, g.membership, client_ip())
-    except OrgError as exc:
-        db.session.rollback()
-        return _members_page(422, str(exc))
-    db.session.commit()
-    flash(_("Du har forlatt %(name)s.", name=name), "success")
-    return redirect(url_for("orgs.index"))
+def leave() -> ResponseReturnValue:
+    form = ActionForm()
+    return handle_form(
+        form,
+        page=_refused_page(form),
+        action=lambda: service.remove_member(g.org, g.membership, g.membership, client_ip()),
+        success="orgs.index",
+        flash_message=_("Du har forlatt %(name)s.", name=g.org.name),
+    )
 
 
 def _invite_limit() -> str:
@@ -117,49 +123,54 @@ def _invitations_page(form: InviteForm, status: int = 200) -> tuple[str, int]:
 @bp.route("/<org_slug>/invitations", methods=["GET", "POST"])
 @require_role("admin")
 @invite_limited
-def invitations_page() -> tuple[str, int] | Response:
+def invitations_page() -> ResponseReturnValue:
     form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitations.invite(
-                g.org, g.membership.user, form.email.data or "", form.role.data, client_ip()
-            )
-        except OrgError as exc:
-            db.session.rollback()
-            form.email.errors = [str(exc)]
-            return _invitations_page(form, 422)
-        db.session.commit()
-        flash(_("Invitasjonen er sendt til %(email)s.", email=form.email.data), "success")
-        return redirect(url_for("orgs.invitations_page"))
-    return _invitations_page(form, 422 if form.is_submitted() else 200)
+    return handle_form(
+        form,
+        page=lambda status: _invitations_page(form, status),
+        action=lambda: invitations.invite(
+            g.org, g.membership.user, form.email.data or "", form.role.data, client_ip()
+        ),
+        success="orgs.invitations_page",
+        flash_message=lambda _invitation: _(
+            "Invitasjonen er sendt til %(email)s.", email=form.email.data
+        ),
+        error_field="email",
+    )
 
 
-def _invitation_action(invitation_id: int, action: str) -> tuple[str, int] | Response:
+def _invitation_action(invitation_id: int, action: str) -> ResponseReturnValue:
     found = Invitation.get_for_org_or_404(g.org, invitation_id)
-    if not ActionForm().validate_on_submit():
-        return _invitations_page(InviteForm(formdata=None), 422)
-    try:
+    form = ActionForm()
+
+    def refused(status: int) -> tuple[str, int]:
+        for message in form.form_errors:
+            flash(message, "error")
+        return _invitations_page(InviteForm(formdata=None), status)
+
+    def act() -> None:
         if action == "resend":
             invitations.resend(g.org, g.membership.user, found, client_ip())
         else:
             invitations.revoke(g.org, g.membership.user, found, client_ip())
-    except OrgError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _invitations_page(InviteForm(formdata=None), 422)
-    db.session.commit()
-    flash(_("Invitasjonen er oppdatert."), "success")
-    return redirect(url_for("orgs.invitations_page"))
+
+    return handle_form(
+        form,
+        page=refused,
+        action=act,
+        success="orgs.invitations_page",
+        flash_message=_("Invitasjonen er oppdatert."),
+    )
 
 
 @bp.post("/<org_slug>/invitations/<int:invitation_id>/resend")
 @require_role("admin")
 @invite_limited
-def resend_invitation(invitation_id: int) -> tuple[str, int] | Response:
+def resend_invitation(invitation_id: int) -> ResponseReturnValue:
     return _invitation_action(invitation_id, "resend")
 
 
 @bp.post("/<org_slug>/invitations/<int:invitation_id>/revoke")
 @require_role("admin")
-def revoke_invitation(invitation_id: int) -> tuple[str, int] | Response:
+def revoke_invitation(invitation_id: int) -> ResponseReturnValue:
     return _invitation_action(invitation_id, "revoke")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
-from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs import audit, deletion, domains, service
 from portal.orgs.blueprint import bp, client_ip, require_role
 from portal.orgs.forms import ActionForm, DeleteOrgForm, DomainForm, SettingsForm
 from portal.orgs.models import OrgDomain
-from portal.orgs.service import OrgError
-from portal.refused import Refused
 
 
 @bp.get("/<org_slug>/")
@@ -43,53 +41,53 @@ def _settings_page(
 
 @bp.route("/<org_slug>/settings", methods=["GET", "POST"])
 @require_role("admin")
-def settings() -> tuple[str, int] | Response:
+def settings() -> ResponseReturnValue:
     org = g.org
     form = SettingsForm(obj=org)
-    if form.validate_on_submit():
-        try:
-            service.update_settings(
-                org, g.membership.user, form.name.data or "", form.billing_email.data or "",
-                form.org_number.data, ip=client_ip(),
-                may_change_billing=g.membership.has_role("owner"),
-            )  # fmt: skip
-        except OrgError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            return _settings_page(form, DomainForm(formdata=None), 422)
-        db.session.commit()
-        flash(_("Innstillingene er lagret."), "success")
-        return redirect(url_for("orgs.settings"))
-    status = 422 if form.is_submitted() else 200
-    return _settings_page(form, DomainForm(formdata=None), status)
+    return handle_form(
+        form,
+        page=lambda status: _settings_page(form, DomainForm(formdata=None), status),
+        action=lambda: service.update_settings(
+            org,
+            g.membership.user,
+            form.name.data or "",
+            form.billing_email.data or "",
+            form.org_number.data,
+            ip=client_ip(),
+            may_change_billing=g.membership.has_role("owner"),
+        ),  # fmt: skip
+        success="orgs.settings",
+        flash_message=_("Innstillingene er lagret."),
+    )
 
 
 @bp.post("/<org_slug>/settings/domains")
 @require_role("admin")
-def add_domain() -> tuple[str, int] | Response:
+def add_domain() -> ResponseReturnValue:
     form = DomainForm()
-    if form.validate_on_submit():
-        try:
-            domains.add_domain(g.org, g.membership.user, form.domain.data or "", ip=client_ip())
-        except OrgError as exc:
-            db.session.rollback()
-            form.domain.errors = [str(exc)]
-            return _settings_page(SettingsForm(formdata=None, obj=g.org), form, 422)
-        db.session.commit()
-        flash(_("Domenet er lagt til."), "success")
-        return redirect(url_for("orgs.settings"))
-    return _settings_page(SettingsForm(formdata=None, obj=g.org), form, 422)
+    return handle_form(
+        form,
+        page=lambda status: _settings_page(SettingsForm(formdata=None, obj=g.org), form, status),
+        action=lambda: domains.add_domain(
+            g.org, g.membership.user, form.domain.data or "", ip=client_ip()
+        ),
+        success="orgs.settings",
+        flash_message=_("Domenet er lagt til."),
+        error_field="domain",
+    )
 
 
 @bp.post("/<org_slug>/settings/domains/<int:domain_id>/delete")
 @require_role("admin")
-def remove_domain(domain_id: int) -> Response:
+def remove_domain(domain_id: int) -> ResponseReturnValue:
     row = OrgDomain.get_for_org_or_404(g.org, domain_id)
-    if ActionForm().validate_on_submit():
-        domains.remove_domain(g.org, g.membership.user, row, ip=client_ip())
-        db.session.commit()
-        flash(_("Domenet er fjernet."), "success")
-    return redirect(url_for("orgs.settings"))
+    return handle_form(
+        ActionForm(),
+        page=lambda _status: redirect(url_for("orgs.settings"), code=303),
+        action=lambda: domains.remove_domain(g.org, g.membership.user, row, ip=client_ip()),
+        success="orgs.settings",
+        flash_message=_("Domenet er fjernet."),
+    )
 
 
 @bp.get("/<org_slug>/audit")
@@ -102,23 +100,18 @@ def audit_log() -> str:
 
 @bp.route("/<org_slug>/delete", methods=["GET", "POST"])
 @require_role("owner")
-def delete() -> str | Response | tuple[str, int]:
+def delete() -> ResponseReturnValue:
     form = DeleteOrgForm()
-    if form.validate_on_submit():
-        try:
-            deletion.delete_organization(
-                g.org, g.membership, form.confirm_name.data or "", ip=client_ip()
-            )
-        except Refused as exc:
-            db.session.rollback()
-            form.confirm_name.errors = [str(exc)]
-            return render_template(
-                "orgs/delete.html", org=g.org, membership=g.membership, form=form
-            ), 422
-        db.session.commit()
-        flash(_("%(name)s er slettet.", name=g.org.name), "success")
-        return redirect(url_for("orgs.index"))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "orgs/delete.html", org=g.org, membership=g.membership, form=form
-    ), status
+    return handle_form(
+        form,
+        page=lambda status: (
+            render_template("orgs/delete.html", org=g.org, membership=g.membership, form=form),
+            status,
+        ),
+        action=lambda: deletion.delete_organization(
+            g.org, g.membership, form.confirm_name.data or "", ip=client_ip()
+        ),
+        success="orgs.index",
+        flash_message=_("%(name)s er slettet.", name=g.org.name),
+        error_field="confirm_name",
+    )

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal.extensions import db
+from portal.extensions import db, listen_once
 
 ORG_KEY = "veivalg.org_id"
 USER_KEY = "veivalg.user_id"
@@ -49,13 +49,17 @@ def _apply(session: Session, connection: Connection, *, always: bool = False) ->
         connection.execute(_APPLY, values)
 
 
-@event.listens_for(Session, "after_begin")
 def _scope_new_transaction(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
     # Every transaction (also the one after a commit mid-request) gets the session's scope;
     # set_config(..., true) ends with the transaction, so a pooled connection carries nothing.
     _apply(session, connection)
+
+
+def install() -> None:
+    """Apply the scope to every transaction (create_app calls this once)."""
+    listen_once(Session, "after_begin", _scope_new_transaction)
 
 
 def _reapply() -> None:

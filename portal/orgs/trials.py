@@ -12,32 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs.models import Organization, TrialClaim
+from portal.orgs.validation import email_domain, is_free_mail
 from portal.timeutil import utcnow
-
-# Mail services where one domain holds many unrelated people: only the person counts there.
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "hotmail.no",
-        "live.com",
-        "live.no",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.no",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "proton.me",
-        "protonmail.com",
-        "online.no",
-        "gmx.com",
-        "gmx.net",
-        "aol.com",
-    }
-)
 
 
 def _email_hash(email: str) -> str:
@@ -45,8 +21,9 @@ def _email_hash(email: str) -> str:
 
 
 def _domain(email: str) -> str | None:
-    domain = email.strip().lower().rpartition("@")[2]
-    return None if not domain or domain in PUBLIC_MAIL_DOMAINS else domain
+    # On a free-mail service one domain holds many unrelated people: only the person counts.
+    domain = email_domain(email)
+    return None if not domain or is_free_mail(domain) else domain
 
 
 def trial_used(user: User) -> bool:

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.extensions import db
+from portal.extensions import db, listen_once
 from portal.outbox.models import DONE, FAILED, PENDING, RUNNING, OutboxItem
 from portal.timeutil import utcnow
 
@@ -55,7 +55,6 @@ def add(handler: str, payload: dict[str, Any], key: str) -> OutboxItem:
     return item
 
 
-@event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         # A SAVEPOINT was released; the outer transaction has not committed yet.
@@ -65,10 +64,16 @@ def _dispatch_after_commit(session: Session) -> None:
         dispatch(ids)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     if session.get_nested_transaction() is None:
         session.info.pop(_SESSION_KEY, None)
+
+
+def install() -> None:
+    """Hand the transaction's items over after commit, forget them after rollback
+    (create_app calls this once)."""
+    listen_once(Session, "after_commit", _dispatch_after_commit)
+    listen_once(Session, "after_rollback", _forget_after_rollback)
 
 
 _broker_down_until = 0.0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,9 +16,9 @@ from werkzeug.wrappers import Response
 from portal.accounts.models import User
 from portal.billing import grants, overview
 from portal.billing import service as billing_service
-from portal.billing.errors import BillingError
 from portal.billing.forms import EmptyForm, GrantForm
 from portal.extensions import db
+from portal.form_flow import handle_form, to
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
 from portal.staff.blueprint import bp, menu_item, staff_required
@@ -93,40 +96,37 @@ def organisation_billing(org_id: int) -> tuple[str, int]:
     return _org_page(_org_or_404(org_id), GrantForm(formdata=None))
 
 
+def _grant(
+    subject: User | Organization,
+    page: Callable[[Any, GrantForm, int], tuple[str, int]],
+    give: Callable[..., Any],
+    done: Callable[[Any], ResponseReturnValue],
+) -> ResponseReturnValue:
+    form = GrantForm()
+    return handle_form(
+        form,
+        page=lambda status: page(subject, form, status),
+        action=lambda: give(subject, form.reason.data, _end_of(form.ends_on.data), current_user),
+        success=done,
+        flash_message=_("Gratis tilgang er gitt til %(name)s.", name=subject.name),
+        error_field="reason",
+    )
+
+
 @bp.post("/members/<int:user_id>/grants")
 @staff_required("admin")
-def grant_member(user_id: int) -> tuple[str, int] | Response:
+def grant_member(user_id: int) -> ResponseReturnValue:
     user = _user_or_404(user_id)
-    form = GrantForm()
-    if form.validate_on_submit():
-        try:
-            grants.grant_to_user(user, form.reason.data, _end_of(form.ends_on.data), current_user)
-        except BillingError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
-            flash(_("Gratis tilgang er gitt til %(name)s.", name=user.name), "success")
-            return redirect(url_for("staff.member_detail", user_id=user.id), code=303)
-    return _member_page(user, form, 422)
+    done = to("staff.member_detail", user_id=user.id)
+    return _grant(user, _member_page, grants.grant_to_user, done)
 
 
 @bp.post("/members/organisations/<int:org_id>/grants")
 @staff_required("admin")
-def grant_organisation(org_id: int) -> tuple[str, int] | Response:
+def grant_organisation(org_id: int) -> ResponseReturnValue:
     org = _org_or_404(org_id)
-    form = GrantForm()
-    if form.validate_on_submit():
-        try:
-            grants.grant_to_org(org, form.reason.data, _end_of(form.ends_on.data), current_user)
-        except BillingError as exc:
-            db.session.rollback()
-            form.reason.errors = [str(exc)]
-        else:
-            db.session.commit()
-            flash(_("Gratis tilgang er gitt til %(name)s.", name=org.name), "success")
-            return redirect(url_for("staff.organisation_billing", org_id=org.id), code=303)
-    return _org_page(org, form, 422)
+    done = to("staff.organisation_billing", org_id=org.id)
+    return _grant(org, _org_page, grants.grant_to_org, done)
 
 
 @bp.post("/grants/<int:grant_id>/revoke")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.extensions import db
+from portal.form_flow import handle_form
 from portal.orgs import deletion, scoping, service
 from portal.orgs.forms import ActionForm, SeatLimitForm
-from portal.orgs.service import OrgError
 from portal.staff.blueprint import bp, menu_item, staff_required
 
 
@@ -52,19 +53,20 @@ def restore_organisation(org_id: int) -> Response:
 
 @bp.post("/organisations/<int:org_id>/seats")
 @staff_required("admin")
-def set_organisation_seats(org_id: int) -> tuple[str, int] | Response:
+def set_organisation_seats(org_id: int) -> ResponseReturnValue:
     org = service.get_by_id(org_id, include_deleted=True)
     if org is None:
         abort(404)
     form = SeatLimitForm()
-    if not form.validate_on_submit():
-        return _page(form, 422)
-    try:
-        service.set_seat_limit(org, form.seats.data, current_user, ip=request.remote_addr)
-    except OrgError as exc:
-        db.session.rollback()
-        form.seats.errors = [str(exc)]
-        return _page(form, 422)
-    db.session.commit()
-    flash(_("Antall plasser for %(name)s er %(n)s.", name=org.name, n=org.seat_limit), "success")
-    return redirect(url_for("staff.organisations"))
+    return handle_form(
+        form,
+        page=lambda status: _page(form, status),
+        action=lambda: service.set_seat_limit(
+            org, form.seats.data, current_user, ip=request.remote_addr
+        ),
+        success="staff.organisations",
+        flash_message=lambda _row: _(
+            "Antall plasser for %(name)s er %(n)s.", name=org.name, n=org.seat_limit
+        ),
+        error_field="seats",
+    )

@@ -275,7 +275,7 @@ def test_deleting_an_organisation_cancels_its_subscription(
     response = client.post(
         f"/orgs/{org.slug}/delete", data={"csrf_token": token, "confirm_name": org.name}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert stripe_on.subscription(sub["id"])["status"] == "canceled"
 
 

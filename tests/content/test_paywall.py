@@ -86,8 +86,6 @@ def _reachable_paths(app: Flask, canaries: dict[str, Article]) -> list[str]:
             "/search?q=Skjult+del",
             "/search?q=lukket+tekst",
             f"/articles/{article.slug}-finnes-ikke",
-            "/api/v1/articles",
-            f"/api/v1/articles/{article.slug}",
         }
     return sorted(paths)
 
@@ -97,9 +95,7 @@ def _assert_no_canary(
 ) -> int:
     checked = 0
     for path in paths:
-        headers = {"Accept": "application/json"} if path.startswith("/api") else {}
-        if user_agent:
-            headers["User-Agent"] = user_agent
+        headers = {"User-Agent": user_agent} if user_agent else {}
         response = client.get(path, headers=headers)
         # The search form and the language switch echo the query back: that is not a leak.
         body = re.sub(ECHOES, "", response.get_data(as_text=True))

@@ -29,7 +29,7 @@ def test_an_admin_adds_their_own_domain_but_not_free_mail_or_someone_elses(
     response = client.post(
         "/orgs/acme/settings/domains", data={"csrf_token": token, "domain": "@ACME.test"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert [d.domain for d in domains.domains(acme.org)] == ["acme.test"]
     again = client.post(
         "/orgs/acme/settings/domains", data={"csrf_token": token, "domain": "acme.test"}

@@ -74,7 +74,7 @@ def test_a_colleague_is_invited_gets_the_mail_joins_and_the_seat_count_shows_it(
         login_as(kari, colleague)
 
         response = send_invite(boss, "Kari@Example.org", "editor")
-        assert response.status_code == 302
+        assert response.status_code == 303
         members_page = boss.get("/orgs/bedrift/members").get_data(as_text=True)
         assert "2 av 5 plasser i bruk" in members_page  # the pending invitation holds a seat
 
@@ -150,14 +150,14 @@ def test_resend_replaces_the_link_and_revoke_frees_the_seat(
         pending = invitations.pending(org)[0]
         assert (
             post_with_token(boss, f"/orgs/bedrift/invitations/{pending.id}/resend").status_code
-            == 302
+            == 303
         )
         second = invite_link(smtp_sink, "kari@example.org", count=2)
         assert second != first
         assert kari.get(first).status_code == 404  # the old link stopped working
         assert (
             post_with_token(boss, f"/orgs/bedrift/invitations/{pending.id}/revoke").status_code
-            == 302
+            == 303
         )
         revoked = kari.get(second)
         assert revoked.status_code == 410 and "trukket tilbake" in revoked.get_data(as_text=True)
@@ -197,7 +197,7 @@ def test_seat_limit_refuses_invites_and_full_orgs_tell_the_admins(
         boss, kari = smtp_app.test_client(), smtp_app.test_client()
         login_as(boss, owner)
         login_as(kari, colleague)
-        assert send_invite(boss, "kari@example.org").status_code == 302
+        assert send_invite(boss, "kari@example.org").status_code == 303
         full = send_invite(boss, "per@example.org")
         assert full.status_code == 422
         assert "Alle 2 plassene er i bruk" in full.get_data(as_text=True)
@@ -223,7 +223,7 @@ def test_inviting_an_existing_member_or_twice_is_refused(
         login_as(boss, owner)
         member = send_invite(boss, "sjef@example.org")
         assert member.status_code == 422 and "allerede medlem" in member.get_data(as_text=True)
-        assert send_invite(boss, "kari@example.org").status_code == 302
+        assert send_invite(boss, "kari@example.org").status_code == 303
         twice = send_invite(boss, "kari@example.org")
         assert twice.status_code == 422 and "allerede invitert" in twice.get_data(as_text=True)
         owner_role = send_invite(boss, "per@example.org", role="owner")
@@ -244,8 +244,8 @@ def test_the_newcomer_journey(smtp_app: Flask, smtp_sink: SmtpSink) -> None:
         login_as(kari, colleague)
     created = post_with_token(nina, "/orgs/new", {"name": "Nina Rådgivning AS", "slug": "nina",
                               "billing_email": "ny@example.org", "org_number": ""})  # fmt: skip
-    assert created.status_code == 302
-    assert send_invite(nina, "kari@example.org", slug="nina").status_code == 302
+    assert created.status_code == 303
+    assert send_invite(nina, "kari@example.org", slug="nina").status_code == 303
     link = invite_link(smtp_sink, "kari@example.org")
     assert post_with_token(kari, link).status_code == 302
     page = kari.get("/orgs/nina/members").get_data(as_text=True)

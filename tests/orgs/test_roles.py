@@ -116,7 +116,7 @@ def test_an_organisation_can_send_only_so_many_invitations(
                         ).status_code
             for i in range(3)
         ]  # fmt: skip
-        assert statuses == [302, 302, 429]
+        assert statuses == [303, 303, 429]
         login(client, acme.owner)  # another admin of the same organisation shares the limit
         response = client.post(
             "/orgs/acme/invitations",

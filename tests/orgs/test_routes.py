@@ -29,7 +29,7 @@ def test_a_verified_member_creates_an_organisation_and_owns_it(
     response = client.post(
         "/orgs/new", data={"csrf_token": token, **form(org_number="923 609 016")}
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith(
+    assert response.status_code == 303 and response.headers["Location"].endswith(
         "/orgs/nytt-firma/"
     )
     org = service.get_by_slug("nytt-firma")
@@ -89,7 +89,7 @@ def test_settings_are_saved_and_audited(client, login, csrf_token, acme: Tenant)
     assert bad.status_code == 422 and "ikke gyldig" in bad.get_data(as_text=True)
     ok = client.post("/orgs/acme/settings", data={"csrf_token": token, "name": "Acme Holding AS",
                      "billing_email": "a@example.org", "org_number": "974760673"})  # fmt: skip
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     db.session.expire_all()
     assert (acme.org.name, acme.org.org_number) == ("Acme Holding AS", "974760673")
     log = client.get("/orgs/acme/audit").get_data(as_text=True)
@@ -116,7 +116,7 @@ def test_a_member_leaves(client, login, csrf_token, acme: Tenant) -> None:
     login(client, acme.member)
     token = csrf_token(client, "/orgs/acme/members")
     response = client.post("/orgs/acme/leave", data={"csrf_token": token})
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert client.get("/orgs/acme/").status_code == 404
 
 
@@ -128,7 +128,7 @@ def test_the_owner_deletes_by_typing_the_name_and_staff_restore_it(
     wrong = client.post("/orgs/acme/delete", data={"csrf_token": token, "confirm_name": "acme"})
     assert wrong.status_code == 422 and service.get_by_slug("acme") is not None
     right = client.post("/orgs/acme/delete", data={"csrf_token": token, "confirm_name": "Acme AS"})
-    assert right.status_code == 302
+    assert right.status_code == 303
     assert client.get("/orgs/acme/").status_code == 404
 
     staff = create_user(staff_role="admin")
@@ -164,7 +164,7 @@ def test_staff_set_the_seat_limit_and_others_cannot_see_the_page(
     ok = client.post(
         f"/staff/organisations/{acme.org.id}/seats", data={"csrf_token": token, "seats": "25"}
     )
-    assert ok.status_code == 302
+    assert ok.status_code == 303
     db.session.expire_all()
     assert acme.org.seat_limit == 25
     login(client, acme.member)

@@ -59,7 +59,7 @@ def run_invitation_and_purge(
         "/orgs/bedrift/invitations",
         data={"csrf_token": token, "email": "kari@example.org", "role": "member"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     message = smtp_sink.wait_for_mail("kari@example.org", timeout=30)[0]
     assert "/orgs/invitations/" in body_text(message)
 

@@ -1,1 +1,0 @@
-"""Exports: being built in a later issue."""

@@ -1,1 +1,0 @@
-"""Workspace: being built in a later issue."""
