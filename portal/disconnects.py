@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -23,9 +24,37 @@ _RETRY = "veivalg.retry_request"
 _RETRIED = "veivalg.retried_request"
 
 
+# The server ended the session: admin_shutdown (pg_terminate_backend, a restart), crash_shutdown,
+# cannot_connect_now (starting up or shutting down).
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+_LOST_MESSAGES = (
+    "server closed the connection unexpectedly",
+    "terminating connection",
+    "consuming input failed",
+    "the connection is closed",
+    "the connection is lost",
+)
+
+
 def is_disconnect(error: BaseException) -> bool:
-    """True for an error SQLAlchemy recognised as a lost connection (it invalidated it)."""
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    """True for an error that means the connection was lost.
+
+    SQLAlchemy's psycopg dialect recognises a loss only when psycopg has already marked the
+    connection broken, and when the server ends a session in the middle of a query psycopg
+    does not always have (a race seen under pg_terminate_backend, tests/faults). So the
+    server's own shutdown codes and libpq's messages count too; the pool's pre-ping keeps the
+    dead connection from being used again.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if getattr(original, "sqlstate", None) in _LOST_SQLSTATES:
+        return True
+    return isinstance(original, psycopg.OperationalError) and any(
+        message in str(original) for message in _LOST_MESSAGES
+    )
 
 
 def is_unreachable(error: BaseException) -> bool:

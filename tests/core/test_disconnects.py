@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from portal.disconnects import is_disconnect
 from portal.extensions import db
 from portal.outbox.models import OutboxItem
 from tests.conftest import count_rows
@@ -123,3 +126,24 @@ def test_a_database_that_cannot_be_reached_gives_the_503_page(
     response = app.test_client().get("/test/read", headers={"X-Request-ID": "req-unreachable"})
     assert response.status_code == 503
     assert "req-unreachable" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        psycopg.OperationalError(
+            "consuming input failed: server closed the connection unexpectedly"
+        ),
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+    ],
+)
+def test_a_loss_psycopg_had_not_marked_broken_still_counts_as_a_disconnect(original) -> None:
+    # Seen under pg_terminate_backend (tests/faults): SQLAlchemy did not invalidate these.
+    error = OperationalError("SELECT 1", {}, original)
+    assert not error.connection_invalidated
+    assert is_disconnect(error)
+
+
+def test_other_database_errors_are_not_disconnects() -> None:
+    timeout = psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+    assert not is_disconnect(OperationalError("SELECT 1", {}, timeout))

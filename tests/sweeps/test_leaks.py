@@ -24,10 +24,10 @@ from werkzeug.routing import Rule
 
 from portal.content import editorial
 from portal.extensions import db
+from tests.content.test_paywall import GOOGLEBOT
 from tests.support.canaries import Canary, new_word, plant_all
 from tests.support.tenants import ID_KINDS, Tenant, ids_of
 
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 MAX_URLS = 400
 LINK_RE = re.compile(r'(?:href|src|action)="([^"]+)"|<loc>([^<]+)</loc>|<link>([^<]+)</link>')
 SKIP_PREFIXES = ("/static/", "/logout")
