@@ -25,6 +25,8 @@ from tests.e2e.test_reader import GATED_SENTENCE as GATED_SENTENCE_MEMBERS
 from tests.support.services import CeleryWorker, LiveServer, RedisServer, SmtpSink, body_text
 from tests.support.traffic import request
 
+pytestmark = pytest.mark.slow
+
 Shot = Callable[[Any, str], None]
 
 

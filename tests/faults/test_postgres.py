@@ -6,10 +6,14 @@ import threading
 import time
 from collections import Counter
 
+import pytest
+
 from tests.faults.conftest import READER_PAGES
 from tests.support.database import ThrowawayDatabase, terminate_backends
 from tests.support.services import GunicornServer, wait_for
 from tests.support.traffic import Browser, burst, request
+
+pytestmark = pytest.mark.slow
 
 MEMBER_PAGES = (*READER_PAGES, "/account")
 

@@ -21,6 +21,8 @@ from tests.support.private_postgres import PrivateCluster, bindir
 from tests.support.services import GunicornServer, wait_for
 from tests.support.traffic import burst, request
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def cluster(base_config: dict[str, Any]) -> Iterator[PrivateCluster]:

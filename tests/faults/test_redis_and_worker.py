@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -18,6 +19,8 @@ from portal.timeutil import utcnow
 from tests.faults.conftest import READER_PAGES, Stack
 from tests.support.services import wait_for
 from tests.support.traffic import Browser, burst, request
+
+pytestmark = pytest.mark.slow
 
 
 def mail_items(stack: Stack) -> list[OutboxItem]:

@@ -6,6 +6,7 @@ import json
 import random
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -16,6 +17,8 @@ from portal.outbox.models import DONE, OutboxItem
 from tests.billing.helpers import StripeSide, make_event, sign
 from tests.support.services import LiveServer
 from tests.support.traffic import request
+
+pytestmark = pytest.mark.slow
 
 COPIES = 3
 

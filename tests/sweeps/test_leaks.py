@@ -28,6 +28,8 @@ from tests.content.test_paywall import GOOGLEBOT
 from tests.support.canaries import Canary, new_word, plant_all
 from tests.support.tenants import ID_KINDS, Tenant, ids_of
 
+pytestmark = pytest.mark.slow
+
 MAX_URLS = 400
 LINK_RE = re.compile(r'(?:href|src|action)="([^"]+)"|<loc>([^<]+)</loc>|<link>([^<]+)</link>')
 SKIP_PREFIXES = ("/static/", "/logout")
