@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, Response, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -42,6 +42,16 @@ def locale_from_accept_language(header: str) -> str:
     return "nb"
 
 
+def announce_language(response: Response) -> Response:
+    """Say which language a page is in, and that it is chosen from Accept-Language: the same
+    URL answers in Norwegian or English, so caches and search engines must keep both apart."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.headers.setdefault("Content-Language", select_locale())
+    return response
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(announce_language)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
+from portal.timeutil import local_time
+
 
 def current_locale() -> str:
     locale = get_locale()
@@ -13,3 +15,5 @@ def current_locale() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_locale=current_locale)
+    # The one way a template shows a stored moment: Norwegian time, Norwegian date format.
+    app.jinja_env.filters["localtime"] = local_time

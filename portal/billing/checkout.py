@@ -51,7 +51,7 @@ def start_checkout(
         if is_org
         else billing_service.user_subscription(owner)
     )
-    if current is not None and current.status in ("active", "trialing", "past_due"):
+    if current is not None and current.is_live:
         # A second subscription would charge twice; seats and plans change in the portal.
         raise BillingError(
             _("Det finnes allerede et aktivt abonnement. Endre det under Administrer.")

@@ -78,9 +78,14 @@ class Subscription(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    @property
+    def is_live(self) -> bool:
+        """Stripe still runs it (ACCESS_STATUSES): a second subscription would charge twice."""
+        return self.status in ACCESS_STATUSES
+
     def grants_access(self, at: datetime) -> bool:
         """active, trialing and past_due give access; a cancelled-at-period-end one until then."""
-        if self.status not in ACCESS_STATUSES:
+        if not self.is_live:
             return False
         if self.cancel_at_period_end and self.current_period_end is not None:
             return at < self.current_period_end

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 from portal.billing import checkout, gateway, plans, stripe_pages, webhooks
 from portal.billing import service as billing_service
 from portal.billing.forms import CheckoutForm, EmptyForm
-from portal.billing.models import ACCESS_STATUSES
 from portal.extensions import csrf, db
 from portal.orgs import service as orgs_service
 from portal.timeutil import utcnow
@@ -59,7 +58,7 @@ def success() -> str:
     subscription = None
     if attempt.stripe_subscription_id:
         subscription = billing_service.mirror_row(attempt.stripe_subscription_id)
-    ready = subscription is not None and subscription.status in ACCESS_STATUSES
+    ready = subscription is not None and subscription.is_live
     return render_template(
         "billing/success.html", attempt=attempt, ready=ready, subscription=subscription
     )

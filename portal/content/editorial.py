@@ -1,4 +1,5 @@
-"""Writing articles: validate, render at save time, keep revisions, publish, schedule, audit."""
+"""Writing articles, categories and authors: validate, render at save time, keep revisions,
+publish, schedule; each write is audited and drops cached pages (two separate steps)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ from portal.timeutil import utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
+# slug, Norwegian name, English name
 CATEGORIES = (
-    ("strategisk-planlegging", "Strategisk planlegging"),
-    ("ikt-strategi", "IKT-strategi"),
-    ("digitalisering", "Digitalisering"),
-    ("ledelse", "Ledelse"),
-    ("markedsforing", "Markedsføring"),
+    ("strategisk-planlegging", "Strategisk planlegging", "Strategic planning"),
+    ("ikt-strategi", "IKT-strategi", "IT strategy"),
+    ("digitalisering", "Digitalisering", "Digitalisation"),
+    ("ledelse", "Ledelse", "Leadership"),
+    ("markedsforing", "Markedsføring", "Marketing"),
 )
 
 
@@ -73,18 +75,21 @@ def _clear_pages_if_changed(session: Session) -> None:
         content_changed(current_app.config.get("REDIS_URL"))
 
 
-def audit(
-    actor: User | None, action: str, article: Article | None = None, detail: str = ""
-) -> None:
-    """Record who did what; every content write passes here, so cached pages are dropped too:
-    now, and again once the change is committed (a reader in another thread may have cached
-    the old page in between)."""
+def pages_changed() -> None:
+    """Drop cached reader pages after a content write: now, and again once the change is
+    committed (a reader in another thread may have cached the old page in between)."""
     pages.clear()
     session = db.session()
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
         event.listen(session, "after_commit", _clear_pages_if_changed)
     session.info[_CONTENT_CHANGED] = True
+
+
+def audit(
+    actor: User | None, action: str, article: Article | None = None, detail: str = ""
+) -> None:
+    """Record who did what to the content (each write function of this module calls it)."""
     db.session.add(
         ContentAudit(
             actor_id=actor.id if actor else None,
@@ -95,19 +100,31 @@ def audit(
     )
 
 
-def ensure_categories() -> list[Category]:
-    """The five standard categories exist (idempotent)."""
+def ensure_categories(actor: User | None = None) -> list[Category]:
+    """The five standard categories exist, each with an English name (idempotent; each one
+    created is audited; an editor's own English name is kept)."""
     existing = {c.slug: c for c in db.session.scalars(select(Category))}
-    for position, (slug, name) in enumerate(CATEGORIES):
+    for position, (slug, name, name_en) in enumerate(CATEGORIES):
         if slug not in existing:
             existing[slug] = Category(slug=slug, name=name, position=position)
             db.session.add(existing[slug])
+            audit(actor, "category", None, slug)
+            pages_changed()
+        if not existing[slug].name_en:
+            existing[slug].name_en = name_en
     db.session.flush()
     return list(existing.values())
 
 
-def upsert_author(slug: str, name: str, bio: str = "", photo_url: str | None = None) -> Author:
-    """Create or update an author by slug; name and bio are stored as plain text."""
+def upsert_author(
+    slug: str,
+    name: str,
+    bio: str = "",
+    photo_url: str | None = None,
+    actor: User | None = None,
+) -> Author:
+    """Create or update an author by slug; name and bio are stored as plain text. A change
+    is audited (as "author") and drops cached pages; the same values again change nothing."""
     slug = slug.strip()
     errors = {}
     if not SLUG_RE.match(slug):
@@ -123,7 +140,11 @@ def upsert_author(slug: str, name: str, bio: str = "", photo_url: str | None = N
     if author is None:
         author = Author(slug=slug)
         db.session.add(author)
-    author.name, author.bio, author.photo_url = name, strip_text(bio), photo_url or None
+    values = (name, strip_text(bio), photo_url or None)
+    if (author.name, author.bio, author.photo_url) != values:
+        author.name, author.bio, author.photo_url = values
+        audit(actor, "author", None, slug)
+        pages_changed()
     db.session.flush()
     return author
 
@@ -161,7 +182,8 @@ def validate(data: ArticleInput, article: Article | None = None) -> dict[str, ob
         errors["title"] = _("Tittel må fylles ut.")
     elif len(title) > 200:
         errors["title"] = _("Tittelen kan være høyst 200 tegn.")
-    slug = (data.slug or "").strip()
+    # An empty address is made from the title (æ, ø, å folded), as the editor's page shows.
+    slug = (data.slug or "").strip() or slugify(title)[:120].strip("-")
     if not SLUG_RE.match(slug) or len(slug) > 120:
         errors["slug"] = _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")
     else:
@@ -172,7 +194,7 @@ def validate(data: ArticleInput, article: Article | None = None) -> dict[str, ob
     if category is None:
         errors["category"] = _("Ukjent kategori.")
     if data.access not in ACCESS_CHOICES:
-        errors["access"] = _("Tilgang må være public, members eller paid.")
+        errors["access"] = _("Tilgang må være åpen for alle, for medlemmer eller for abonnenter.")
     author = None
     if data.author:
         author = _by_slug(Author, data.author)
@@ -201,23 +223,30 @@ def save_article(data: ArticleInput, actor: User | None, article: Article | None
     both HTML parts are rendered now, never per request."""
     checked = validate(data, article)
     created = article is None
+    changed = created
     if article is None:
         article = Article(status="draft")
         db.session.add(article)
-    elif (article.title, article.lede, article.body_md) != (
-        checked["title"],
-        strip_text(data.lede),
-        data.body_md,
-    ):
-        db.session.add(
-            ArticleRevision(
-                article_id=article.id,
-                title=article.title,
-                lede=article.lede,
-                body_md=article.body_md,
-                created_by_id=actor.id if actor else None,
-            )
+    else:
+        before = metadata_of(input_from(article))
+        after = metadata_of(data) | {"slug": checked["slug"]}
+        changed = (article.title, article.lede, article.body_md, before) != (
+            checked["title"],
+            strip_text(data.lede),
+            data.body_md.replace("\x00", ""),
+            after,
         )
+        if changed:
+            db.session.add(
+                ArticleRevision(
+                    article_id=article.id,
+                    title=article.title,
+                    lede=article.lede,
+                    body_md=article.body_md,
+                    meta=before,
+                    created_by_id=actor.id if actor else None,
+                )
+            )
     rendered = render_article(data.body_md, current_app.config["TEASER_MAX_CHARS"])
     article.title = checked["title"]  # type: ignore[assignment]
     article.slug = checked["slug"]  # type: ignore[assignment]
@@ -231,13 +260,16 @@ def save_article(data: ArticleInput, actor: User | None, article: Article | None
     for name in ("teaser_html", "teaser_text", "teaser_toc", "body_html", "body_text", "body_toc"):
         setattr(article, name, getattr(rendered, name))
     article.reading_minutes = rendered.reading_minutes
-    article.updated_at = utcnow()
+    if changed:
+        # Only a real change counts as modified (dateModified, the sitemap's lastmod).
+        article.updated_at = utcnow()
     db.session.flush()
     db.session.execute(delete(ArticleLink).where(ArticleLink.article_id == article.id))
     for position, target in enumerate(checked["related"]):  # type: ignore[arg-type]
         db.session.add(ArticleLink(article_id=article.id, target_id=target.id, position=position))
     search.index_article(article)
     audit(actor, "create" if created else "save", article, article.slug)
+    pages_changed()
     db.session.flush()
     return article
 
@@ -249,22 +281,27 @@ def publish(article: Article, actor: User | None, at: datetime | None = None) ->
     if article.published_at > utcnow():
         article.published_at = utcnow()
     audit(actor, "publish", article)
+    pages_changed()
     db.session.flush()
 
 
 def schedule(article: Article, actor: User | None, at: datetime) -> None:
-    """Publish automatically at `at` (content.publish_due); a past time publishes now."""
+    """Publish automatically at `at` (content.publish_due). A time that has passed is refused
+    (ContentError on "publish_at"): the editor chooses a later time or publishes now."""
     if at <= utcnow():
-        publish(article, actor, at)
-        return
+        raise ContentError(
+            {"publish_at": _("Tidspunktet har allerede passert. Velg et senere tidspunkt.")}
+        )
     article.status, article.published_at = "scheduled", at
     audit(actor, "schedule", article, at.isoformat())
+    pages_changed()
     db.session.flush()
 
 
 def unpublish(article: Article, actor: User | None) -> None:
     article.status = "draft"
     audit(actor, "unpublish", article)
+    pages_changed()
     db.session.flush()
 
 
@@ -283,6 +320,7 @@ def publish_due(now: datetime | None = None) -> list[int]:
         )
         for article_id in ids:
             audit(None, "publish_due", db.session.get(Article, article_id))
+        pages_changed()
         db.session.flush()
     return ids
 
@@ -294,6 +332,19 @@ def restore_revision(article: Article, revision: ArticleRevision, actor: User | 
     save_article(data, actor, article)
     audit(actor, "restore", article, f"revision {revision.id}")
     return article
+
+
+def metadata_of(data: ArticleInput) -> dict[str, Any]:
+    """The metadata a revision keeps beside title, lede and body (to list what changed)."""
+    return {
+        "slug": data.slug,
+        "category": data.category,
+        "access": data.access,
+        "author": data.author or None,
+        "tags": sorted(strip_text(str(t)) for t in data.tags if strip_text(str(t))),
+        "featured": bool(data.featured),
+        "related": list(data.related),
+    }
 
 
 def input_from(article: Article) -> ArticleInput:
@@ -317,8 +368,12 @@ def input_from(article: Article) -> ArticleInput:
     )
 
 
-def upsert_category(slug: str, name: str, description: str = "") -> Category:
-    """Create or update a category by slug."""
+def upsert_category(
+    slug: str, name: str, description: str = "", name_en: str = "", actor: User | None = None
+) -> Category:
+    """Create or update a category by slug; the English name may be empty (then the Norwegian
+    one is shown in English too). A change is audited (as "category") and drops cached pages;
+    the same values again change nothing."""
     slug = slug.strip()
     if not SLUG_RE.match(slug):
         raise ContentError({"slug": _("Ugyldig adresse: bruk små bokstaver, tall og bindestrek.")})
@@ -329,6 +384,10 @@ def upsert_category(slug: str, name: str, description: str = "") -> Category:
     if category is None:
         category = Category(slug=slug, position=100)
         db.session.add(category)
-    category.name, category.description = name, strip_text(description)
+    values = (name, strip_text(description), strip_text(name_en)[:120])
+    if (category.name, category.description, category.name_en) != values:
+        category.name, category.description, category.name_en = values
+        audit(actor, "category", None, slug)
+        pages_changed()
     db.session.flush()
     return category

@@ -29,10 +29,9 @@ def feed() -> Response:
 @bp.get("/sitemap.xml")
 @anonymous_cache
 def sitemap() -> Response:
-    articles = list(db.session.scalars(service.published().limit(SITEMAP_MAX)))
     body = render_template(
         "content/sitemap.xml",
-        articles=articles,
+        articles=service.published_with_modified(SITEMAP_MAX),
         categories=service.categories(),
         base=_base(),
     )

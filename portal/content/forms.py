@@ -19,10 +19,8 @@ from portal.content.models import ACCESS_CHOICES
 
 class ArticleForm(FlaskForm):
     title = StringField(_l("Tittel"), validators=[DataRequired(_l("Tittel må fylles ut."))])
-    slug = StringField(
-        _l("Adresse (slug)"),
-        validators=[DataRequired(_l("Adresse må fylles ut.")), Length(max=120)],
-    )
+    # Empty: made from the title when saved (the page's script fills it in as you type).
+    slug = StringField(_l("Adresse"), validators=[Optional(), Length(max=120)])
     lede = TextAreaField(_l("Ingress"), validators=[Length(max=1000)])
     # The service checks these (with a Norwegian message), not WTForms.
     category = SelectField(_l("Kategori"), choices=[], validate_choice=False)
@@ -49,13 +47,14 @@ class ActionForm(FlaskForm):
 
 
 class CategoryForm(FlaskForm):
-    slug = StringField(_l("Adresse (slug)"), validators=[DataRequired(), Length(max=80)])
+    slug = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Navn på engelsk"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Beskrivelse"), validators=[Optional(), Length(max=2000)])
 
 
 class AuthorForm(FlaskForm):
-    slug = StringField(_l("Adresse (slug)"), validators=[DataRequired(), Length(max=80)])
+    slug = StringField(_l("Adresse"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Navn"), validators=[DataRequired(), Length(max=120)])
     bio = TextAreaField(_l("Kort om forfatteren"), validators=[Optional(), Length(max=2000)])
     photo_url = StringField(_l("Bilde (adresse)"), validators=[Optional(), Length(max=500)])

@@ -94,20 +94,20 @@ def _parse(path: Path) -> Parsed:
     return Parsed(path, data, published_at)
 
 
-def import_authors(path: Path) -> int:
-    """authors.yml: a list of {slug, name, bio, photo}."""
+def import_authors(path: Path, actor: User | None = None) -> int:
+    """authors.yml: a list of {slug, name, bio, photo}; changes are audited as `actor`'s."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for entry in entries:
         editorial.upsert_author(
-            entry["slug"], entry["name"], entry.get("bio", ""), entry.get("photo")
+            entry["slug"], entry["name"], entry.get("bio", ""), entry.get("photo"), actor=actor
         )
     return len(entries)
 
 
-def _authors_problems(path: Path) -> list[str]:
+def _authors_problems(path: Path, actor: User | None) -> list[str]:
     """Load authors.yml; what is wrong with it, naming the file and the field (else [])."""
     try:
-        import_authors(path)
+        import_authors(path, actor)
     except editorial.ContentError as exc:
         return [f"{path.name}: {field}: {message}" for field, message in exc.errors.items()]
     except KeyError as exc:
@@ -123,10 +123,10 @@ def import_directory(directory: Path, actor: User | None = None) -> dict[str, in
     Every file is checked before anything is written; on any problem nothing is saved and
     ImportProblems lists each one with its file and field.
     """
-    editorial.ensure_categories()
+    editorial.ensure_categories(actor)
     problems: list[str] = []
     if (directory / "authors.yml").exists():
-        problems += _authors_problems(directory / "authors.yml")
+        problems += _authors_problems(directory / "authors.yml", actor)
     parsed: list[Parsed] = []
     for path in sorted(directory.glob("*.md")):
         try:

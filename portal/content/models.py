@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, relationship
 
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
@@ -28,6 +28,8 @@ class Category(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Shown in the English UI; empty falls back to the Norwegian name.
+    name_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -85,6 +87,9 @@ class Article(db.Model):
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[Author | None] = relationship(lazy="joined")
     tags: Mapped[list[Tag]] = relationship(secondary=article_tags, order_by=Tag.name)
+    # When the newest revision was written, loaded with the article where a page needs it
+    # (content.service.get_published); None when not loaded or never revised.
+    last_revised_at: Mapped[datetime | None] = query_expression()
 
 
 class ArticleLink(db.Model):
@@ -113,6 +118,9 @@ class ArticleRevision(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     lede: Mapped[str] = mapped_column(Text, default="")
     body_md: Mapped[str] = mapped_column(Text, default="")
+    # Address, category, access, author, tags, featured, related (editorial.metadata_of);
+    # empty for revisions made before it was kept.
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -19,6 +19,8 @@ from portal.content.models import Article, Author, Category, Tag
 from portal.content.rendering import GATED_CLASS
 
 TOC_MIN_HEADINGS = 3
+# Class of the paywall box in content/article_body.html (schema.org's cssSelector names it).
+WITHHELD_CLASS = "paywalled-content"
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,16 @@ class ReaderArticle:
     html: Markup
     toc: list[dict[str, str]]
     full: bool
-    gated_selector: str = f".{GATED_CLASS}"
 
     @property
     def is_free(self) -> bool:
         return self.access == "public"
+
+    @property
+    def gated_selector(self) -> str:
+        """The element that holds the gated part on the page served: the wrapper around it in
+        the full text, else the paywall box that stands where it was left out."""
+        return f".{GATED_CLASS}" if self.full else f".{WITHHELD_CLASS}"
 
 
 def readable_levels(user: User | AnonymousUserMixin | None) -> list[str]:
@@ -74,3 +81,37 @@ def for_reader(article: Article, full: bool) -> ReaderArticle:
 def view_for(article: Article, user: User | AnonymousUserMixin | None) -> ReaderArticle:
     """The article as this user may see it."""
     return for_reader(article, can_read(user, article.access))
+
+
+# Whom staff can preview an article as.
+PREVIEW_PERSONAS = ("anonymous", "member", "subscriber")
+
+
+class _FreeMember(AnonymousUserMixin):
+    """A logged-in member without grant, subscription or seat, never saved.
+
+    Its id is 0, which no row has: with None, look-ups such as `grant.user_id == user.id`
+    become `IS NULL` and find organisations' grants and subscriptions.
+    """
+
+    id = 0
+    staff_role = None
+    is_staff = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+
+def preview_for(article: Article, persona: str) -> ReaderArticle:
+    """The article as an anonymous visitor, a free member or a subscriber would see it (an
+    unknown persona is anonymous). Visitor and member are stand-ins asked of the one
+    entitlement function; a subscriber may by definition read every access level."""
+    if persona == "subscriber":
+        return for_reader(article, True)
+    reader = _FreeMember() if persona == "member" else AnonymousUserMixin()
+    return for_reader(article, can_read(reader, article.access))

@@ -50,6 +50,8 @@ class Rendered:
     reading_minutes: int
     has_marker: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    # The gated part alone, for the editor's preview (it shows the paywall between the two).
+    gated_html: str = ""
 
 
 def split_body(body_md: str, teaser_max_chars: int) -> tuple[str, str, bool]:
@@ -151,6 +153,7 @@ def render_article(body_md: str, teaser_max_chars: int) -> Rendered:
         body_toc=teaser_toc + gated_toc,
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         has_marker=has_marker,
+        gated_html=gated_html,
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.content import feeds, paywall, search, service  # noqa: F401 - feeds adds views
+from portal.content import feeds, labels, paywall, search, service  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
 from portal.content.pagecache import anonymous_cache
@@ -56,11 +57,11 @@ def article(slug: str) -> str:
         article=view,
         related=service.related(found),
         canonical=absolute("content.article", slug=view.slug),
-        json_ld=_json_ld(view),
+        json_ld=_json_ld(view, service.modified_at(found)),
     )
 
 
-def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
+def _json_ld(view: paywall.ReaderArticle, modified: datetime | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Article",
@@ -68,7 +69,7 @@ def _json_ld(view: paywall.ReaderArticle) -> dict[str, Any]:
         "description": view.lede,
         "mainEntityOfPage": absolute("content.article", slug=view.slug),
         "datePublished": view.published_at.isoformat() if view.published_at else None,
-        "dateModified": view.updated_at.isoformat(),
+        "dateModified": modified.isoformat() if modified else None,
         "articleSection": view.category.name,
         "keywords": [t.name for t in view.tags],
         "isAccessibleForFree": view.is_free,
@@ -103,8 +104,9 @@ def _listing(template_args: dict[str, Any], statement: Any, endpoint: str, slug:
 @anonymous_cache
 def category(slug: str) -> str:
     found = service.category_by_slug(slug) or abort(404)
+    name = labels.category_name(found)
     return _listing(
-        {"heading": found.name, "intro": found.description, "crumb": found.name},
+        {"heading": name, "intro": found.description, "crumb": name},
         service.in_category(found),
         "content.category",
         slug,

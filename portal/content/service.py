@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.content.models import (
@@ -40,8 +41,54 @@ def published() -> Select[tuple[Article]]:
 def get_published(slug: str) -> Article | None:
     """One visible article with category, author and tags; its full body stays unloaded."""
     return db.session.scalar(
-        select(Article).where(Article.slug == slug, visible()).options(selectinload(Article.tags))
+        select(Article)
+        .where(Article.slug == slug, visible())
+        .options(
+            selectinload(Article.tags),
+            with_expression(Article.last_revised_at, _newest_revision()),
+        )
     )
+
+
+def _last_revision() -> Any:
+    return (
+        select(ArticleRevision.article_id, func.max(ArticleRevision.created_at).label("at"))
+        .group_by(ArticleRevision.article_id)
+        .subquery()
+    )
+
+
+def _modified(published_at: datetime | None, revised_at: datetime | None) -> datetime | None:
+    # A revision is written when a save changes the article, so the newest one is the last
+    # real change; changes made before publication count as the publication itself.
+    moments = [m.astimezone(UTC) for m in (published_at, revised_at) if m is not None]
+    return max(moments) if moments else None
+
+
+def _newest_revision() -> Any:
+    return (
+        select(func.max(ArticleRevision.created_at))
+        .where(ArticleRevision.article_id == Article.id)
+        .scalar_subquery()
+    )
+
+
+def modified_at(article: Article) -> datetime | None:
+    """When the article's content last really changed (schema.org dateModified); the article
+    must come from get_published, which loads its newest revision's time in the same query."""
+    return _modified(article.published_at, article.last_revised_at)
+
+
+def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]:
+    """Visible articles, newest first, each with modified_at's answer (one query: sitemap)."""
+    last = _last_revision()
+    rows = db.session.execute(
+        published()
+        .outerjoin(last, last.c.article_id == Article.id)
+        .add_columns(last.c.at)
+        .limit(limit)
+    ).all()
+    return [(article, _modified(article.published_at, at)) for article, at in rows]
 
 
 def get_by_id(article_id: int) -> Article | None:
@@ -117,7 +164,12 @@ def staff_list(
 ) -> Select[tuple[Article]]:
     """Every article (drafts too) for the back office, newest change first."""
     statement = select(Article).order_by(Article.updated_at.desc())
-    if status:
+    # By the status a person reads (labels.effective_status): a due scheduled one is published.
+    if status == "published":
+        statement = statement.where(visible())
+    elif status == "scheduled":
+        statement = statement.where(Article.status == "scheduled", Article.published_at > utcnow())
+    elif status:
         statement = statement.where(Article.status == status)
     if category:
         statement = statement.where(Article.category.has(Category.slug == category))

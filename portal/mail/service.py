@@ -7,8 +7,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+import css_inline
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from portal.mail.transport import deliver
 from portal.outbox import service as outbox
@@ -41,7 +43,12 @@ def queue(to: str, template: str, locale: str, key: str, **context: Any) -> None
 
 
 def compose(template: str, locale: str, **context: Any) -> tuple[str, str, str]:
-    """Render subject, text and HTML of mail/<template> in the given locale."""
+    """Render subject, plain text and HTML of mail/<template> in the given locale.
+
+    The .txt template sets `subject` and `reason` (why the person gets the mail); both parts
+    end with that reason, and the HTML part comes from the one branded layout with its CSS
+    inlined, since many mail clients drop <style> blocks.
+    """
     context.setdefault("base_url", current_app.config["BASE_URL"].rstrip("/"))
     with force_locale(locale):
         env = current_app.jinja_env
@@ -50,9 +57,19 @@ def compose(template: str, locale: str, **context: Any) -> tuple[str, str, str]:
         # One line: a line break from a user-given value (an organisation's name) would make
         # the Subject header unbuildable, and the mail would never leave.
         subject = " ".join(str(getattr(module, "subject", "")).split())
-        text = str(module).strip() + "\n"
-        html = render_template(f"mail/{template}.html", subject=subject, **context)
-    return subject, text, html
+        reason = str(getattr(module, "reason", ""))
+        text = str(module).strip() + "\n" + _text_footer(reason, context["base_url"])
+        html = render_template(f"mail/{template}.html", subject=subject, reason=reason, **context)
+    return subject, text, css_inline.inline(html, load_remote_stylesheets=False)
+
+
+def _text_footer(reason: str, base_url: str) -> str:
+    # "-- " is the signature separator mail clients recognise and fold away.
+    lines = ["", "-- ", "Veivalg – " + _("Kunnskap om strategi og digitalisering")]
+    if reason:
+        lines.append(reason)
+    lines.append(base_url + "/")
+    return "\n".join(lines) + "\n"
 
 
 def _globals() -> dict[str, Any]:

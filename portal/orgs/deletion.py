@@ -24,7 +24,7 @@ def delete_organization(
     ORG_PURGE_AFTER_DAYS, after which orgs.purge_deleted removes it for good. The
     organisation's subscription is cancelled at once (a deleted organisation never pays)."""
     scoping.use_org(org)
-    if actor_membership.role != "owner":
+    if not actor_membership.can("delete_org"):
         raise OrgError(_("Bare eiere kan slette organisasjonen."))
     if typed_name.strip() != org.name:
         raise OrgError(_("Skriv organisasjonens navn nøyaktig for å bekrefte slettingen."))

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -79,7 +80,11 @@ def invite(
         )
     if service.seats_free(org) <= 0:
         raise OrgError(
-            _("Alle %(n)s plassene er i bruk. Frigjør en plass eller kjøp flere.", n=org.seat_limit)
+            ngettext(
+                "Den ene plassen er i bruk. Frigjør den eller kjøp flere.",
+                "Alle %(num)s plassene er i bruk. Frigjør en plass eller kjøp flere.",
+                org.seat_limit,
+            )
         )
     token = secrets.token_urlsafe(32)
     now = utcnow()

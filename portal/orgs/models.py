@@ -16,6 +16,19 @@ from portal.timeutil import UTCDateTime, utcnow
 ROLES = ("owner", "admin", "editor", "member")
 # Higher rank includes the rights of the lower ones.
 ROLE_RANK = {"member": 1, "editor": 2, "admin": 3, "owner": 4}
+# What each role may do in its organisation (DESIGN.md, "Organisation roles"): the lowest role
+# with the right. Services, views and templates ask Membership.can(); none restates a role.
+PERMISSIONS = {
+    "read": "member",
+    "edit_workspace": "editor",
+    "manage_members": "admin",
+    "manage_settings": "admin",
+    "view_audit": "admin",
+    "view_billing": "admin",
+    "manage_billing": "owner",
+    "manage_owners": "owner",
+    "delete_org": "owner",
+}
 DEFAULT_SEAT_LIMIT = 5
 
 
@@ -55,6 +68,28 @@ class Membership(OrgScoped, db.Model):
 
     def has_role(self, role: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    def can(self, permission: str) -> bool:
+        """Whether this member's role grants `permission` (a key of PERMISSIONS)."""
+        return self.has_role(PERMISSIONS[permission])
+
+    def can_manage(self, other: Membership) -> bool:
+        """Change the role of / remove `other`: admins manage admins, editors and members;
+        only owners touch an owner."""
+        if other.role == "owner":
+            return self.can("manage_owners")
+        return self.can("manage_members")
+
+    def can_grant(self, role: str) -> bool:
+        """Give someone `role`: only owners make owners."""
+        return self.can("manage_owners" if role == "owner" else "manage_members")
+
+    def can_remove(self, other: Membership) -> bool:
+        """Remove another member (leaving is its own action)."""
+        return other.id != self.id and self.can_manage(other)
+
+    def can_hand_ownership_to(self, other: Membership) -> bool:
+        return other.id != self.id and self.can("manage_owners")
 
 
 class Invitation(OrgScoped, db.Model):

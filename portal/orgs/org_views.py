@@ -54,7 +54,7 @@ def settings() -> ResponseReturnValue:
             form.billing_email.data or "",
             form.org_number.data,
             ip=client_ip(),
-            may_change_billing=g.membership.has_role("owner"),
+            may_change_billing=g.membership.can("manage_billing"),
         ),  # fmt: skip
         success="orgs.settings",
         flash_message=_("Innstillingene er lagret."),

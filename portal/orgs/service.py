@@ -83,7 +83,7 @@ def memberships_for_user(user: User) -> list[Membership]:
 
 def owned_orgs(user: User) -> list[Organization]:
     """The live organisations the user owns (they may buy and manage seats for them)."""
-    return [m.org for m in memberships_for_user(user) if m.role == "owner"]
+    return [m.org for m in memberships_for_user(user) if m.can("manage_billing")]
 
 
 def members(org: Organization) -> list[Membership]:
@@ -318,7 +318,7 @@ def change_role(
     if target.org_id != org.id:
         raise OrgError(_("Ukjent medlem."))
     _lock_roles(org, actor_membership, target)
-    if (role == "owner" or target.role == "owner") and actor_membership.role != "owner":
+    if not (actor_membership.can_grant(role) and actor_membership.can_manage(target)):
         raise OrgError(_("Bare eiere kan gi eller ta bort eierrollen."))
     if target.role == role:
         return
@@ -344,7 +344,7 @@ def remove_member(
     _lock_roles(org, actor_membership, target)
     leaving = target.id == actor_membership.id
     if target.role == "owner":
-        if not leaving and actor_membership.role != "owner":
+        if not leaving and not actor_membership.can_remove(target):
             raise OrgError(_("Bare eiere kan fjerne en eier."))
         if _owner_count(org) <= 1:
             raise OrgError(
@@ -365,7 +365,7 @@ def transfer_ownership(
     if target.org_id != org.id:
         raise OrgError(_("Ukjent medlem."))
     _lock_roles(org, actor_membership, target)
-    if actor_membership.role != "owner":
+    if not actor_membership.can("manage_owners"):
         raise OrgError(_("Bare eiere kan overføre eierskapet."))
     if target.org_id != org.id or target.id == actor_membership.id:
         raise OrgError(_("Velg et annet medlem å overføre eierskapet til."))

@@ -286,8 +286,16 @@ def _record(item_id: int, attempt: int, status: str, error: str | None) -> str:
     """Record an outcome in a short transaction, retried on a fresh connection when lost."""
     for tries in range(1, RECORD_ATTEMPTS + 1):
         try:
-            _set_outcome(item_id, attempt, status, error)
+            changed = _set_outcome(item_id, attempt, status, error)
             db.session.commit()
+            if not changed:
+                # The lost commit had reached the server after all (or the claim was
+                # released meanwhile): report what the row says.
+                status = (
+                    db.session.scalar(select(OutboxItem.status).where(OutboxItem.id == item_id))
+                    or status
+                )
+                db.session.rollback()
             return status
         except DBAPIError as exc:
             db.session.rollback()

@@ -1,8 +1,7 @@
-"""Back office: articles (editor, preview, schedule, publish, revisions), categories, authors."""
+"""Back office: the article list and the writing page (preview, paywall, schedule, publish)."""
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,12 +14,13 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.billing.entitlements import can_read
-from portal.content import editorial, paywall, service
-from portal.content.forms import ActionForm, ArticleForm, AuthorForm, CategoryForm, ScheduleForm
-from portal.content.models import STATUS_CHOICES, Article
+from portal.content import editorial, labels, paywall, service
+from portal.content.forms import ActionForm, ArticleForm, ScheduleForm
+from portal.content.models import ACCESS_CHOICES, STATUS_CHOICES, Article
 from portal.content.rendering import render_article
 from portal.extensions import db
 from portal.staff.blueprint import bp, menu_item, staff_required
+from portal.timeutil import local_time
 
 PERSONAS = ("anonymous", "member", "subscriber")
 
@@ -45,13 +45,14 @@ class _FreeMember(AnonymousUserMixin):
         return False
 
 
-def _article_or_404(article_id: int) -> Article:
+def article_or_404(article_id: int) -> Article:
     return service.get_by_id(article_id) or abort(404)
 
 
-def _article_form(article: Article | None = None) -> ArticleForm:
-    form = ArticleForm()
-    if article is not None and request.method == "GET":
+def _article_form(article: Article | None = None, fresh: bool = False) -> ArticleForm:
+    # fresh: the article as saved (another form on the page was posted).
+    form = ArticleForm(formdata=None) if fresh else ArticleForm()
+    if article is not None and (request.method == "GET" or fresh):
         data = editorial.input_from(article)
         form.process(
             data={
@@ -67,7 +68,10 @@ def _article_form(article: Article | None = None) -> ArticleForm:
                 "body": data.body_md,
             }
         )
-    form.category.choices = [SelectChoice(c.slug, c.name) for c in service.categories()]
+    form.category.choices = [
+        SelectChoice(c.slug, labels.category_name(c)) for c in service.categories()
+    ]
+    form.access.choices = [SelectChoice(a, labels.access_label(a)) for a in ACCESS_CHOICES]
     form.author.choices = [SelectChoice("", "—")] + [
         SelectChoice(a.slug, a.name) for a in service.authors()
     ]
@@ -92,18 +96,24 @@ def _input(form: ArticleForm) -> editorial.ArticleInput:
     )
 
 
-def _editor(form: ArticleForm, article: Article | None, status: int = 200) -> tuple[str, int]:
+def _editor(
+    form: ArticleForm,
+    article: Article | None,
+    status: int = 200,
+    schedule_form: ScheduleForm | None = None,
+) -> tuple[str, int]:
     preview = None
     if request.method == "POST" and request.form.get("action") == "preview":
-        rendered = render_article(form.body.data or "", current_app.config["TEASER_MAX_CHARS"])
-        preview = rendered.body_html
+        preview = render_article(form.body.data or "", current_app.config["TEASER_MAX_CHARS"])
     return (
         render_template(
             "staff/articles/edit.html",
             form=form,
             article=article,
+            state=labels.effective_status(article) if article else None,
             preview=preview,
-            schedule_form=ScheduleForm(),
+            preview_access=form.access.data if form.access.data in ACCESS_CHOICES else "public",
+            schedule_form=schedule_form or ScheduleForm(formdata=None),
             action_form=ActionForm(),
             personas=PERSONAS,
         ),
@@ -168,14 +178,14 @@ def article_new() -> tuple[str, int] | Response:
 @bp.route("/articles/<int:article_id>", methods=["GET", "POST"])
 @staff_required()
 def article_edit(article_id: int) -> tuple[str, int] | Response:
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     return _save(_article_form(article), article)
 
 
 @bp.post("/articles/<int:article_id>/<any(publish, unpublish):action>")
 @staff_required()
 def article_state(article_id: int, action: str) -> Response:
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if action == "publish":
@@ -191,24 +201,32 @@ def article_state(article_id: int, action: str) -> Response:
 @bp.post("/articles/<int:article_id>/schedule")
 @staff_required()
 def article_schedule(article_id: int) -> Response | tuple[str, int]:
-    article = _article_or_404(article_id)
+    """Schedule publication; a time that has passed is refused and "publish now" offered."""
+    article = article_or_404(article_id)
     form = ScheduleForm()
-    if not form.validate_on_submit():
-        flash(_("Velg et gyldig tidspunkt for publisering."), "error")
-        return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
-    local: datetime = form.publish_at.data
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    editorial.schedule(article, current_user, local.replace(tzinfo=zone))
-    db.session.commit()
-    flash(_("Publiseringen er planlagt."), "success")
-    return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
+    if form.validate_on_submit():
+        local: datetime = form.publish_at.data
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        try:
+            editorial.schedule(article, current_user, local.replace(tzinfo=zone))
+        except editorial.ContentError as exc:
+            db.session.rollback()
+            form.publish_at.errors = [*form.publish_at.errors, *exc.errors.values()]
+        else:
+            db.session.commit()
+            flash(
+                _("Artikkelen publiseres %(when)s.", when=local_time(article.published_at)),
+                "success",
+            )
+            return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
+    return _editor(_article_form(article, fresh=True), article, 422, schedule_form=form)
 
 
 @bp.get("/articles/<int:article_id>/preview")
 @staff_required()
 def article_preview(article_id: int) -> str:
     """The page as an anonymous visitor, a free member or a subscriber would see it."""
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     persona = request.args.get("as") if request.args.get("as") in PERSONAS else "anonymous"
     if persona == "subscriber":
         full = True  # a subscriber may read every access level
@@ -223,99 +241,3 @@ def article_preview(article_id: int) -> str:
         persona=persona,
         personas=PERSONAS,
     )
-
-
-@bp.get("/articles/<int:article_id>/revisions")
-@staff_required()
-def article_revisions(article_id: int) -> str:
-    article = _article_or_404(article_id)
-    chosen = request.args.get("compare", type=int)
-    revision = service.revision(article, chosen) if chosen else None
-    diff: list[str] = []
-    if revision is not None:
-        diff = list(
-            difflib.unified_diff(
-                revision.body_md.splitlines(),
-                article.body_md.splitlines(),
-                fromfile=_("Versjon %(id)s", id=revision.id),
-                tofile=_("Nå"),
-                lineterm="",
-            )
-        )
-    return render_template(
-        "staff/articles/revisions.html",
-        article=article,
-        revisions=service.revisions(article),
-        revision=revision,
-        diff=diff,
-        action_form=ActionForm(),
-    )
-
-
-@bp.post("/articles/<int:article_id>/revisions/<int:revision_id>/restore")
-@staff_required()
-def article_restore(article_id: int, revision_id: int) -> Response:
-    article = _article_or_404(article_id)
-    revision = service.revision(article, revision_id) or abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    editorial.restore_revision(article, revision, current_user)
-    db.session.commit()
-    flash(_("Den valgte versjonen er gjenopprettet."), "success")
-    return redirect(url_for("staff.article_edit", article_id=article.id), code=303)
-
-
-@bp.get("/articles/audit")
-@staff_required()
-@menu_item(_l("Logg for artikler"))
-def article_audit() -> str:
-    return render_template("staff/articles/audit.html", entries=service.audit_log())
-
-
-@bp.route("/categories", methods=["GET", "POST"])
-@staff_required()
-@menu_item(_l("Kategorier"))
-def categories() -> tuple[str, int] | Response:
-    form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            category = editorial.upsert_category(
-                form.slug.data, form.name.data, form.description.data or ""
-            )
-        except editorial.ContentError as exc:
-            db.session.rollback()
-            form.slug.errors = [*form.slug.errors, *exc.errors.values()]
-        else:
-            editorial.audit(current_user, "category", None, category.slug)
-            db.session.commit()
-            flash(_("Kategorien er lagret."), "success")
-            return redirect(url_for("staff.categories"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "staff/articles/categories.html", form=form, categories=service.categories()
-    ), status
-
-
-@bp.route("/authors", methods=["GET", "POST"])
-@staff_required()
-@menu_item(_l("Forfattere"))
-def authors() -> tuple[str, int] | Response:
-    form = AuthorForm()
-    if form.validate_on_submit():
-        try:
-            author = editorial.upsert_author(
-                form.slug.data, form.name.data, form.bio.data or "", form.photo_url.data or None
-            )
-        except editorial.ContentError as exc:
-            db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
-        else:
-            editorial.audit(current_user, "author", None, author.slug)
-            db.session.commit()
-            flash(_("Forfatteren er lagret."), "success")
-            return redirect(url_for("staff.authors"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "staff/articles/authors.html", form=form, authors=service.authors()
-    ), status

@@ -132,3 +132,41 @@ def test_duplicate_slug_across_files_is_refused(app: Flask, tmp_path: Path) -> N
         assert any("importert-artikkel" in p for p in exc.problems)
     else:
         raise AssertionError("duplicate slugs were accepted")
+
+
+def test_author_and_category_changes_are_audited_once_by_their_service(
+    app: Flask, tmp_path: Path, create_user
+) -> None:
+    from portal.content import editorial
+    from portal.content.models import ContentAudit
+
+    def entries(action: str) -> list[tuple[int | None, str]]:
+        rows = db.session.scalars(select(ContentAudit).where(ContentAudit.action == action))
+        return [(row.actor_id, row.detail) for row in rows]
+
+    editor = create_user(name="Redaktør")
+    (tmp_path / "authors.yml").write_text(
+        "- {slug: ola-n, name: Ola N, bio: Skriver.}\n", encoding="utf-8"
+    )
+    importer.import_directory(tmp_path, editor)
+    assert entries("author") == [(editor.id, "ola-n")]
+    assert len(entries("category")) == 5  # the standard categories, created once
+    importer.import_directory(tmp_path, editor)  # the same again: nothing changed
+    assert entries("author") == [(editor.id, "ola-n")]
+    assert len(entries("category")) == 5
+    editorial.upsert_category("ledelse", "Ledelse og styring", "Ny tekst.", actor=editor)
+    editorial.upsert_category("ledelse", "Ledelse og styring", "Ny tekst.", actor=editor)
+    assert entries("category")[-1] == (editor.id, "ledelse") and len(entries("category")) == 6
+
+
+def test_audit_only_records_and_writes_drop_cached_pages(app: Flask) -> None:
+    from portal.content import editorial
+    from portal.content.pagecache import pages
+
+    key = ("GET", "/probe")
+    pages.clear()
+    pages.put(key, 60, "200 OK", [], b"cached")
+    editorial.audit(None, "note")
+    assert pages.get(key) is not None
+    editorial.upsert_category("ny-kategori", "Ny kategori")
+    assert pages.get(key) is None

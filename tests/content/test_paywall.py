@@ -50,7 +50,7 @@ def test_access_matrix(
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "Åpningen er offentlig" in page
     assert (GATED_PHRASE in page) is full
-    assert ('class="paywall-box"' in page) is not full
+    assert ('id="paywall"' in page) is not full
 
 
 def test_paywall_box_links_back_to_the_article(
@@ -191,7 +191,8 @@ def test_json_ld_marks_the_gated_part_and_is_escaped(
     assert raw is not None
     data = json.loads(raw.group(1))
     assert data["@type"] == "Article" and data["isAccessibleForFree"] is False
-    assert data["hasPart"]["cssSelector"] == ".paywalled-section"
+    # Served to an anonymous reader: the selector names the paywall box standing in for the text.
+    assert data["hasPart"]["cssSelector"] == ".paywalled-content"
     assert data["headline"] == "Tittel </script><script>alert(1)</script>"
     assert "<script>alert(1)" not in page
     assert '<link rel="canonical" href="http://localhost/articles/' in page
@@ -204,3 +205,23 @@ def test_anonymous_article_page_sets_no_cookie_and_carries_no_token(
     response = client.get("/articles/kanari-members")
     assert "Set-Cookie" not in response.headers
     assert "csrf_token" not in response.get_data(as_text=True)
+
+
+def test_staff_preview_is_decided_by_the_paywall_module(
+    app: Flask, canaries: dict[str, Article]
+) -> None:
+    """Visitor and free member are stand-ins asked of can_read; a subscriber reads all."""
+    from portal.content.paywall import PREVIEW_PERSONAS, preview_for
+
+    expected = {
+        "anonymous": {"members": False, "paid": False},
+        "member": {"members": True, "paid": False},
+        "subscriber": {"members": True, "paid": True},
+    }
+    assert set(PREVIEW_PERSONAS) == set(expected)
+    for persona, by_access in expected.items():
+        for access, full in by_access.items():
+            view = preview_for(canaries[access], persona)
+            assert view.full is full, (persona, access)
+            assert (CANARY[access] in view.html) is full, (persona, access)
+    assert preview_for(canaries["paid"], "nobody-in-particular").full is False

@@ -53,7 +53,7 @@ def test_sqlite_upgrade_seed_pages_and_search(sqlite_app: Flask) -> None:
     assert "0 treff" not in page and "<mark>" in page
     # A members article is found by its public teaser, not by words after the marker.
     gated = client.get("/articles/swot-analyse-i-praksis").get_data(as_text=True)
-    assert 'class="paywall-box"' in gated
+    assert 'id="paywall"' in gated
     found = client.get(f"/search?q={CANARY_WORDS['paid']}").get_data(as_text=True)
     assert "0 treff" in found and "Kanari på SQLite" not in found
     assert "Kanari på SQLite" in client.get("/search?q=offentlig").get_data(as_text=True)

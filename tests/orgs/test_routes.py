@@ -93,7 +93,10 @@ def test_settings_are_saved_and_audited(client, login, csrf_token, acme: Tenant)
     db.session.expire_all()
     assert (acme.org.name, acme.org.org_number) == ("Acme Holding AS", "974760673")
     log = client.get("/orgs/acme/audit").get_data(as_text=True)
-    assert "org.settings_changed" in log and "Acme Holding AS" in log and "admin@acme.test" in log
+    # A sentence with the person's name and the change as before → after, never the raw code.
+    assert "Admin Acme AS endret innstillingene" in log
+    assert "Navn: Acme AS → Acme Holding AS" in log and "Organisasjonsnummer: – → 974760673" in log
+    assert "org.settings_changed" not in log and "{&#34;" not in log
 
 
 def test_a_role_change_that_would_leave_no_owner_is_refused(

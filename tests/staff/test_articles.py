@@ -148,10 +148,11 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(
 ) -> None:
     login(client, editor)
     token = csrf_token(client, "/staff/articles/new")
+    audited = count_rows("content_audit")  # the fixture's categories and author
     response = client.post("/staff/articles/new", data=_form(csrf_token=token, **overrides))
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert count_rows("articles") == 0 and count_rows("content_audit") == 0
+    assert count_rows("articles") == 0 and count_rows("content_audit") == audited
 
 
 def test_long_tags_with_folded_letters_are_saved(
@@ -195,10 +196,11 @@ def test_a_slug_taken_between_check_and_write_is_a_clear_message(
         return result
 
     monkeypatch.setattr(editorial, "validate", rival_saves_after_the_check)
+    audited = count_rows("content_audit")  # the fixture's categories and author
     response = client.post("/staff/articles/new", data=_form(csrf_token=token))
     assert response.status_code == 409
     assert "Adressen er allerede i bruk" in response.get_data(as_text=True)
-    assert count_rows("articles") == 0 and count_rows("content_audit") == 0
+    assert count_rows("articles") == 0 and count_rows("content_audit") == audited
 
 
 def test_missing_csrf_token_is_refused(client: FlaskClient, editor: User, login: Callable) -> None:
@@ -220,7 +222,9 @@ def test_revisions_compare_and_restore(
     assert revision.body_md == "Første versjon.\n"
     page = client.get(f"/staff/articles/{article.id}/revisions?compare={revision.id}")
     text = page.get_data(as_text=True)
-    assert "-Første versjon." in text and "+Andre." in text
+    # Readable text, not a unified diff: removed and added words marked in the rendered text.
+    assert "<del>Første versjon.</del>" in text and "<ins>Andre.</ins>" in text
+    assert "@@" not in text
     client.post(
         f"/staff/articles/{article.id}/revisions/{revision.id}/restore",
         data={"csrf_token": token},
@@ -293,5 +297,5 @@ def test_editor_page_works_without_javascript(
     login(client, editor)
     page = client.get("/staff/articles/new").get_data(as_text=True)
     assert "&lt;!-- paywall --&gt;" in page  # the marker is explained in text
-    assert 'class="button button-secondary js-only"' in page  # the button needs JS
+    assert 'class="vv-editor__toolbar js-only"' in page  # the toolbar needs JS; hidden without
     assert "js/editor.js" in page and "<script>" not in page
