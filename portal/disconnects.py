@@ -10,11 +10,12 @@ import psycopg
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy import event
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from portal.errors import render_error, unhandled
-from portal.extensions import db
+from portal.extensions import db, listen_once
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +37,32 @@ _LOST_MESSAGES = (
 )
 
 
+def _lost_connection(original: BaseException | None) -> bool:
+    if getattr(original, "sqlstate", None) in _LOST_SQLSTATES:
+        return True
+    return isinstance(original, psycopg.OperationalError) and any(
+        message in str(original) for message in _LOST_MESSAGES
+    )
+
+
 def is_disconnect(error: BaseException) -> bool:
     """True for an error that means the connection was lost.
 
     SQLAlchemy's psycopg dialect recognises a loss only when psycopg has already marked the
     connection broken, and when the server ends a session in the middle of a query psycopg
     does not always have (a race seen under pg_terminate_backend, tests/faults). So the
-    server's own shutdown codes and libpq's messages count too; the pool's pre-ping keeps the
-    dead connection from being used again.
+    server's own shutdown codes and libpq's messages count too (see _mark_lost_connections).
     """
     if not isinstance(error, DBAPIError):
         return False
-    if error.connection_invalidated:
-        return True
-    original = error.orig
-    if getattr(original, "sqlstate", None) in _LOST_SQLSTATES:
-        return True
-    return isinstance(original, psycopg.OperationalError) and any(
-        message in str(original) for message in _LOST_MESSAGES
-    )
+    return bool(error.connection_invalidated) or _lost_connection(error.orig)
+
+
+def _mark_lost_connections(context: ExceptionContext) -> None:
+    # Tell SQLAlchemy what psycopg had not noticed yet: it then invalidates the connection,
+    # so it is never handed out again, with or without the pool's pre-ping.
+    if not context.is_disconnect and _lost_connection(context.original_exception):
+        context.is_disconnect = True
 
 
 def is_unreachable(error: BaseException) -> bool:
@@ -116,6 +124,7 @@ def init_app(app: Flask) -> None:
     create_app installs RetrySafeRequests right around Flask, so a retry runs no other
     middleware twice.
     """
+    listen_once(Engine, "handle_error", _mark_lost_connections)
     if not event.contains(Session, "after_flush", _note_flush):
         event.listen(Session, "after_flush", _note_flush)
         event.listen(Session, "do_orm_execute", _note_statement)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from portal.disconnects import is_disconnect
+from portal.disconnects import _mark_lost_connections, is_disconnect
 from portal.extensions import db
 from portal.outbox.models import OutboxItem
 from tests.conftest import count_rows
@@ -147,3 +149,11 @@ def test_a_loss_psycopg_had_not_marked_broken_still_counts_as_a_disconnect(origi
 def test_other_database_errors_are_not_disconnects() -> None:
     timeout = psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
     assert not is_disconnect(OperationalError("SELECT 1", {}, timeout))
+
+
+def test_sqlalchemy_is_told_so_it_invalidates_the_connection(base_app: Flask) -> None:
+    lost = psycopg.OperationalError("consuming input failed: server closed the connection")
+    context = SimpleNamespace(is_disconnect=False, original_exception=lost)
+    assert event.contains(Engine, "handle_error", _mark_lost_connections)
+    _mark_lost_connections(context)  # type: ignore[arg-type]
+    assert context.is_disconnect is True
