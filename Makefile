@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 PGPASSWORD ?= postgres
 export PGPASSWORD
 
-.PHONY: install translations run test lint format services browser bench bench-mix clean
+.PHONY: install translations run test lint format services browser bench bench-mix clean design-assets
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Development only (needs npm): refresh Designsystemet, the Veivalg theme and the fonts in
+# portal/static/vendor/ from the npm registry (versions pinned in design/package.json).
+design-assets:
+	scripts/design-assets.sh
 
 bench: install translations services
 	$(PY) -m bench

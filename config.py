@@ -53,6 +53,13 @@ class Config:
     STRIPE_API_BASE = _env("STRIPE_API_BASE")
     VAT_RATE_PERCENT = _env_int("VAT_RATE_PERCENT", 25)
 
+    # Where contact and quote requests go (staff), and who is the data controller in the
+    # privacy notice.
+    CONTACT_EMAIL = _env("CONTACT_EMAIL", "kontakt@veivalg.example")
+    CONTROLLER_NAME = _env("CONTROLLER_NAME", "Veivalg AS")
+    CONTROLLER_ADDRESS = _env("CONTROLLER_ADDRESS", "Postboks 1234 Sentrum, 0106 Oslo")
+    CONTROLLER_ORG_NUMBER = _env("CONTROLLER_ORG_NUMBER", "")
+
     # How many reverse proxies (load balancer, ingress) sit in front of gunicorn; their
     # X-Forwarded-For/-Proto are trusted for that many hops (client IP for rate limits).
     TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)

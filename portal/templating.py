@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
+from portal.money import format_nok
 from portal.timeutil import local_time
 
 
@@ -17,3 +18,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(current_locale=current_locale)
     # The one way a template shows a stored moment: Norwegian time, Norwegian date format.
     app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["nok"] = format_nok

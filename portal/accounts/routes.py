@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -40,6 +40,8 @@ def signup() -> ResponseReturnValue:
     form = SignupForm()
     if not form.is_submitted():
         form.next.data = request.args.get("next", "")
+        # From an invitation: the invited address is filled in (it can still be changed).
+        form.email.data = request.args.get("email", "")[:254]
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("accounts/signup.html", form=form), status
@@ -164,9 +166,12 @@ def verify(token: str) -> ResponseReturnValue:
         service.record_login(user)
         db.session.commit()
         start_session(user, remember=False)
+        flash(
+            _("Velkommen til Veivalg, %(name)s! Adressen er bekreftet.", name=user.name), "success"
+        )
         return redirect(next_path, code=303)
     db.session.commit()
-    return render_template("accounts/verified.html")
+    return render_template("accounts/verified.html", user=user)
 
 
 def _verify_page(form: VerifyForm, user: User, status: int) -> ResponseReturnValue:

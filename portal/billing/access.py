@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_login import AnonymousUserMixin
 
 from portal.accounts.models import User
-from portal.billing import grants
+from portal.billing import gateway, grants, plans
 from portal.billing import service as billing_service
 from portal.billing.models import ComplimentaryGrant, Subscription
 from portal.orgs import service as orgs_service
@@ -126,4 +127,8 @@ def describe(subject: User | Organization | AnonymousUserMixin | None) -> Summar
 def access_context() -> dict[str, object]:
     """Templates' `paid_access(user_or_org)`: what gives paid access now (billing/_access.html);
     create_app installs it as a context processor."""
-    return {"paid_access": describe}
+    return {
+        "paid_access": describe,
+        "paywall_offer": lambda: plans.consumer_offer(current_app.config["VAT_RATE_PERCENT"]),
+        "billing_payments_on": gateway.enabled,
+    }

@@ -121,3 +121,20 @@ def _matches(price: dict, plan: Plan) -> bool:
         and recurring.get("interval") == plan.interval
         and price.get("product") == PRODUCT_IDS[plan.kind]
     )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The cheapest way in for a consumer, as the paywall states it (VAT included)."""
+
+    monthly_incl_vat: int
+    vat: int
+    payments_on: bool
+
+
+def consumer_offer(vat_percent: int) -> Offer | None:
+    """The lowest monthly individual price, including VAT (what a consumer pays each month)."""
+    candidates = [plan.amount_ore for plan in active_plans(INDIVIDUAL) if plan.interval == "month"]
+    if not candidates:
+        return None
+    return Offer(with_vat(min(candidates), vat_percent), vat_percent, gateway.enabled())

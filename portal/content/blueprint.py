@@ -4,9 +4,12 @@ template filters that turn content codes into words in every template."""
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.content import labels
 from portal.content.models import Article, Category
+from portal.content.rendering import scrolling_tables
 
 bp = Blueprint("content", __name__)
 
@@ -30,3 +33,9 @@ def _access_label(access: str) -> str:
 @bp.app_template_filter("category_name")
 def _category_name(category: Category) -> str:
     return labels.category_name(category)
+
+
+@bp.app_template_filter("scrolling_tables")
+def _scrolling_tables(fragment: Markup) -> Markup:
+    # The fragment is sanitised article HTML (rendering.sanitise); only its <table> tags change.
+    return Markup(scrolling_tables(str(fragment), _("Tabell")))  # noqa: S704

@@ -120,6 +120,17 @@ def sanitise(fragment: str) -> str:
     return _EXTERNAL_LINK.sub(r'<a rel="noopener nofollow" href="\1"', clean)
 
 
+_TABLE_OPEN = re.compile(r"<table>")
+
+
+def scrolling_tables(fragment: str, label: str) -> str:
+    """Wrap each table of sanitised article HTML in a focusable region that scrolls sideways
+    on its own, so a wide table never widens the page and keyboard users can scroll it."""
+    region = f'role="region" tabindex="0" aria-label="{html.escape(label)}"'
+    opening = f'<div class="vv-table-scroll" {region}><table>'
+    return _TABLE_OPEN.sub(opening, fragment).replace("</table>", "</table></div>")
+
+
 def plain_text(fragment: str) -> str:
     """Text of sanitised HTML, for search and reading time."""
     return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", fragment))).strip()

@@ -148,14 +148,21 @@ def with_tag(tag: Tag) -> Select[tuple[Article]]:
 
 
 def home() -> dict[str, object]:
-    """Latest, featured and the latest few per category."""
-    latest = list(db.session.scalars(published().limit(6)))
+    """Featured, then the latest, then one row per category: no article shown twice."""
     featured = list(db.session.scalars(published().where(Article.featured.is_(True)).limit(3)))
+    shown = {article.id for article in featured}
+    latest = [a for a in db.session.scalars(published().limit(6 + len(shown))) if a.id not in shown]
+    latest = latest[:6]
+    shown.update(article.id for article in latest)
     per_category = []
     for category in categories():
-        items = list(db.session.scalars(in_category(category).limit(3)))
+        statement = in_category(category)
+        if shown:
+            statement = statement.where(Article.id.not_in(shown))
+        items = list(db.session.scalars(statement.limit(3)))
         if items:
             per_category.append((category, items))
+            shown.update(article.id for article in items)
     return {"latest": latest, "featured": featured, "per_category": per_category}
 
 

@@ -230,7 +230,7 @@ def accept(invitation: Invitation, user: User, ip: str | None = None) -> Members
 def _tell_admins_seats_full(org: Organization, invitation: Invitation) -> None:
     day = utcnow().strftime("%Y-%m-%d")
     for membership in service.members(org):
-        if membership.role in ("owner", "admin"):
+        if membership.can("manage_members"):
             mail.queue(
                 membership.user.email,
                 "orgs_seats_full",

@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin, current_user
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from portal.billing.entitlements import can_read
 from portal.content import editorial, labels, paywall, service
 from portal.content.forms import ActionForm, ArticleForm, ScheduleForm
 from portal.content.models import ACCESS_CHOICES, STATUS_CHOICES, Article
@@ -21,28 +20,6 @@ from portal.content.rendering import render_article
 from portal.extensions import db
 from portal.staff.blueprint import bp, menu_item, staff_required
 from portal.timeutil import local_time
-
-PERSONAS = ("anonymous", "member", "subscriber")
-
-
-class _FreeMember(AnonymousUserMixin):
-    """The preview's logged-in member without grant, subscription or seat.
-
-    Its id is 0, which no row has: with None, look-ups such as `grant.user_id == user.id`
-    become `IS NULL` and find organisations' grants and subscriptions.
-    """
-
-    id = 0
-    staff_role = None
-    is_staff = False
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
 
 
 def article_or_404(article_id: int) -> Article:
@@ -115,7 +92,7 @@ def _editor(
             preview_access=form.access.data if form.access.data in ACCESS_CHOICES else "public",
             schedule_form=schedule_form or ScheduleForm(formdata=None),
             action_form=ActionForm(),
-            personas=PERSONAS,
+            personas=paywall.PREVIEW_PERSONAS,
         ),
         status,
     )
@@ -227,17 +204,12 @@ def article_schedule(article_id: int) -> Response | tuple[str, int]:
 def article_preview(article_id: int) -> str:
     """The page as an anonymous visitor, a free member or a subscriber would see it."""
     article = article_or_404(article_id)
-    persona = request.args.get("as") if request.args.get("as") in PERSONAS else "anonymous"
-    if persona == "subscriber":
-        full = True  # a subscriber may read every access level
-    else:
-        # A stand-in reader, never saved, asked of the one entitlement function.
-        reader = AnonymousUserMixin() if persona == "anonymous" else _FreeMember()
-        full = can_read(reader, article.access)
+    persona = request.args.get("as")
+    persona = persona if persona in paywall.PREVIEW_PERSONAS else "anonymous"
     return render_template(
         "staff/articles/preview.html",
-        article=paywall.for_reader(article, full),
+        article=paywall.preview_for(article, persona),
         source=article,
         persona=persona,
-        personas=PERSONAS,
+        personas=paywall.PREVIEW_PERSONAS,
     )

@@ -43,6 +43,7 @@ def test_signup_verify_login_logout_and_old_cookie_is_refused(
     assert not reload(service.find_by_email(email)).is_verified
     confirm = post_form(mail_client, path, {"password": PASSWORD}, csrf_token)
     assert confirm.status_code == 200
+    assert "Velkommen til Veivalg, Ny Leser!" in confirm.get_data(as_text=True)
     assert reload(service.find_by_email(email)).is_verified
 
     login = post_form(mail_client, "/login", {"email": email, "password": PASSWORD}, csrf_token)
@@ -209,3 +210,8 @@ def test_signing_up_from_a_page_comes_back_to_it_logged_in(
     else:
         assert confirm.status_code == 303 and confirm.headers["Location"] == lands_on
         assert mail_client.get("/account").status_code == 200
+
+
+def test_sign_up_from_an_invitation_has_the_invited_address_filled_in(client: FlaskClient) -> None:
+    page = client.get("/signup?next=/invitations/abc&email=invitert%40firma.example")
+    assert 'value="invitert@firma.example"' in page.get_data(as_text=True)

@@ -173,10 +173,15 @@ def test_sync_plans_command_is_idempotent(app, stripe_on):
 def test_pricing_without_stripe_says_payment_is_off_and_shows_vat(app, client):
     plans.ensure_plans()
     page = client.get("/billing/pricing").get_data(as_text=True)
-    assert "Betaling er ikke satt opp" in page
-    assert "149 kr" in page and "186 kr" in page  # 149 + 25 % VAT = 186.25
+    assert "Du kan ikke betale med kort her ennå" in page
+    # Consumers: 149 + 25 % VAT = 186.25 as the headline; organisations: 119 without VAT,
+    # 148.75 with VAT beside it. Norwegian format with no-break spaces.
+    assert "186,25\u00a0kr" in page and "149\u00a0kr" not in page
+    assert "119\u00a0kr" in page and "148,75\u00a0kr" in page
     assert "Gratis medlem" in page and "Virksomhet" in page
     assert 'action="/billing/checkout"' not in page
+    # No dead end: both paid columns lead to a quote request.
+    assert page.count("/contact?topic=") == 2
 
 
 def test_demo_seed_gives_complimentary_access_once(app, create_user, make_org):
@@ -317,3 +322,14 @@ def test_a_payment_failure_that_stripe_has_since_recovered_sends_no_mail(
         client, make_event("invoice.payment_failed", {"id": "in_owed", "subscription": sub["id"]})
     )
     assert len(_mails("billing-payment-failed")) == 1
+
+
+def test_buying_seats_without_online_payment_leads_to_an_invoice_quote(
+    app, client, create_user, make_org, login
+):
+    owner = create_user()
+    org = make_org(owner, name="Kvote AS", trial=False)
+    login(client, owner)
+    page = client.get(f"/orgs/{org.slug}/billing/").get_data(as_text=True)
+    assert "/contact?topic=organisation&amp;org=Kvote+AS" in page
+    assert "Be om tilbud med faktura" in page

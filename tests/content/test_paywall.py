@@ -225,3 +225,27 @@ def test_staff_preview_is_decided_by_the_paywall_module(
             assert view.full is full, (persona, access)
             assert (CANARY[access] in view.html) is full, (persona, access)
     assert preview_for(canaries["paid"], "nobody-in-particular").full is False
+
+
+def test_a_paid_wall_states_the_price_with_vat_and_offers_no_free_account(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    from portal.billing import plans
+
+    plans.ensure_plans()
+    article = make_article(access="paid", body=body_with_canary("paid"))
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    box = page.split('id="paywall"', 1)[1].split("</aside>", 1)[0]
+    assert "186,25\u00a0kr" in box and "25 % mva" in box  # 149 kr + 25 % VAT, per month
+    assert "/signup" not in box
+    # Online payment is off in tests: the way on is a quote request, not a dead end.
+    assert "/contact?topic=subscription" in box
+
+
+def test_a_members_wall_offers_the_free_account(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    article = make_article(access="members", body=body_with_canary("members"))
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    box = page.split('id="paywall"', 1)[1].split("</aside>", 1)[0]
+    assert "/signup?next=" in box and "0&nbsp;kr" in box

@@ -156,3 +156,16 @@ def test_editor_preview_equals_published_rendering(
 
     assert prose(preview) == prose(public)
     assert "<em>tekst</em>" in prose(public)
+
+
+def test_article_tables_scroll_in_their_own_focusable_region(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    body = "Intro.\n\n| Tiltak | Ansvar | Frist |\n|---|---|---|\n| Kartlegge | IT | Mars |\n"
+    article = make_article(body=body)
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert (
+        '<div class="vv-table-scroll" role="region" tabindex="0" aria-label="Tabell"><table>'
+        in page
+    )
+    assert "</table></div>" in page

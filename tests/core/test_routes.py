@@ -92,6 +92,13 @@ def test_404_page_in_both_languages(client: FlaskClient, lang: str, title: str) 
     assert title in response.get_data(as_text=True)
 
 
+def test_404_page_offers_search_and_shows_no_reference(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"X-Request-ID": "req-87654321"})
+    page = response.get_data(as_text=True)
+    assert 'role="search"' in page and 'action="/search"' in page
+    assert "req-87654321" not in page and "Referanse" not in page
+
+
 def test_api_errors_are_json_with_a_code(client: FlaskClient) -> None:
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404

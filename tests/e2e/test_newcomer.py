@@ -24,9 +24,11 @@ def test_sign_up_verify_log_in_log_out_and_reset_in_norwegian(
     page.get_by_label("E-postadresse").fill(email)
     page.get_by_label("Passord").fill("en lang og god passfrase")
     page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(lambda url: "/login" not in url)
     assert page.get_by_role("link", name="Min konto").is_visible()
 
     page.get_by_role("button", name="Logg ut").click()
+    page.get_by_role("link", name="Logg inn").first.wait_for()
     assert page.get_by_role("link", name="Logg inn").first.is_visible()
     page.goto("/account")
     assert "/login" in page.url
@@ -44,6 +46,7 @@ def test_sign_up_verify_log_in_log_out_and_reset_in_norwegian(
     page.get_by_label("E-postadresse").fill(email)
     page.get_by_label("Passord").fill("en helt ny og lang passfrase")
     page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(lambda url: "/login" not in url)
     assert page.get_by_role("link", name="Min konto").is_visible()
 
 

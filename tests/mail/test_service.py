@@ -18,7 +18,7 @@ TEMPLATES = sorted(
     p.stem for p in (Path(__file__).parents[2] / "portal/templates/mail").glob("*.txt")
 )
 # Mails that ask the reader to do something carry a button for it.
-WITHOUT_ACTION = {"accounts_email_changed", "test_notice"}
+WITHOUT_ACTION = {"accounts_email_changed", "core_contact_receipt", "test_notice"}
 CONTEXT = {
     "name": "Kari Nordmann",
     "link": "http://localhost/handling?token=abc",
@@ -35,6 +35,16 @@ CONTEXT = {
     "invitee": "erik@example.org",
     "seat_limit": 1,
     "headline": "Kontroll",
+    "enquiry": SimpleNamespace(
+        name="Kari Nordmann",
+        email="kari@example.org",
+        organisation="Acme AS",
+        seats=12,
+        page="/billing/pricing",
+        locale="nb",
+        topic="organisation",
+        message="Vi vil gjerne ha et tilbud.",
+    ),
 }
 
 

@@ -62,6 +62,21 @@ def bedrift(smtp_app: Flask) -> tuple[Organization, User]:
         return org.id, owner.id
 
 
+def test_an_invitation_leads_a_newcomer_to_a_sign_up_form_with_the_address_filled_in(
+    smtp_app: Flask, smtp_sink: SmtpSink, bedrift
+) -> None:
+    with smtp_app.app_context():
+        boss = smtp_app.test_client()
+        login_as(boss, db.session.get(User, bedrift[1]))
+        send_invite(boss, "ny@firma.example")
+        link = invite_link(smtp_sink, "ny@firma.example")
+        newcomer = smtp_app.test_client()
+        page = newcomer.get(link).get_data(as_text=True)
+        signup = re.search(r'href="(/signup\?[^"]+)"', page).group(1).replace("&amp;", "&")
+        form = newcomer.get(signup).get_data(as_text=True)
+        assert 'value="ny@firma.example"' in form
+
+
 def test_a_colleague_is_invited_gets_the_mail_joins_and_the_seat_count_shows_it(
     smtp_app: Flask, smtp_sink: SmtpSink, bedrift
 ) -> None:
