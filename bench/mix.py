@@ -42,7 +42,7 @@ SECONDS = float(os.environ.get("BENCH_MIX_SECONDS", "60"))
 RATE = float(os.environ.get("BENCH_MIX_RATE", "20"))
 KILLS = int(os.environ.get("BENCH_MIX_KILLS", "3"))
 PASSWORD = "bench-mix-" + secrets.token_hex(8)
-GATED = '<div class="paywalled-section">'
+WORD_RE = re.compile(r"[a-zæøå]{9,}")
 LOGIN_USERS = 20
 SEARCHES = ("strategi", "digitalisering", "risiko", "gevinst", "kompetanse", "mål")
 READERS = {
@@ -70,6 +70,8 @@ class Plan:
     cookies: dict[str, str]
     paid: list[str]
     members: list[str]
+    # A word found only behind each gated article's paywall: its presence means full text.
+    gated_words: dict[str, str]
     org_pages: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -131,9 +133,10 @@ def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
             access: list(db.session.scalars(select(Article.slug).where(Article.access == access)))
             for access in ("members", "paid")
         }
+        gated_words = gated_only_words(list(db.session.scalars(select(Article))))
         rules = {r.rule for r in app.url_map.iter_rules()}
         db.engine.dispose()
-    plan = Plan(cookies, slugs["paid"], slugs["members"])
+    plan = Plan(cookies, slugs["paid"], slugs["members"], gated_words)
     for slug in ("acme", "fjord"):
         pages = [f"/orgs/{slug}/"]
         # The workspace and exports, once their routes exist (issues 10 and 11).
@@ -142,6 +145,25 @@ def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
                 pages.append(extra.replace("<org_slug>", slug))
         plan.org_pages[slug] = pages
     return plan
+
+
+def gated_only_words(articles: list[Article]) -> dict[str, str]:
+    """For each gated article, a long word of its gated part that no title, lede or teaser of
+    any article has (so a teaser page, its related articles included, never shows it)."""
+    public = set()
+    for article in articles:
+        public |= set(
+            WORD_RE.findall(f"{article.title} {article.lede} {article.teaser_text}".lower())
+        )
+    words = {}
+    for article in articles:
+        if article.access == "public":
+            continue
+        gated = article.body_text.lower().removeprefix(article.teaser_text.lower())
+        candidates = [w for w in WORD_RE.findall(gated) if w not in public]
+        if candidates:
+            words[article.slug] = max(candidates, key=len)
+    return words
 
 
 def fetch(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None
@@ -185,15 +207,23 @@ def make_requests(port: int, plan: Plan) -> list[tuple[str, int, Callable[[], Ou
             problem = check(status, text)
         return Outcome(kind, status, ms, started, problem)
 
-    def gated(expected: bool) -> Callable[[int, str], str]:
+    def gated(slug: str, expected: bool) -> Callable[[int, str], str]:
+        word = plan.gated_words[slug]
+
         def check(status: int, text: str) -> str:
             if status != 200:
                 return f"status {status}"
-            if (GATED in text) != expected:
+            full = word in text.lower()
+            if full != expected or full == ('id="paywall"' in text):
                 return "gated text shown" if not expected else "gated text missing"
             return ""
 
         return check
+
+    def article(kind: str, slugs: list[str], who: str | None, full: bool) -> Outcome:
+        slug = pick([s for s in slugs if s in plan.gated_words])
+        cookie = plan.cookies[who] if who else None
+        return timed(kind, "GET", f"/articles/{slug}", cookie, gated(slug, full))
 
     def org(own: str, other: str) -> Callable[[int, str], str]:
         names = {"acme": "Acme AS", "fjord": "Fjord kommune"}
@@ -227,18 +257,14 @@ def make_requests(port: int, plan: Plan) -> list[tuple[str, int, Callable[[], Ou
         return rng.choice(items)
 
     kinds: list[tuple[str, int, Callable[[], Outcome]]] = [
-        ("anonymous teaser", 30, lambda: timed(
-            "anonymous teaser", "GET", f"/articles/{pick(plan.paid + plan.members)}", None,
-            gated(False))),
-        ("free member page", 15, lambda: timed(
-            "free member page", "GET", f"/articles/{pick(plan.members)}",
-            plan.cookies["member"], gated(True))),
-        ("free member, paid teaser", 5, lambda: timed(
-            "free member, paid teaser", "GET", f"/articles/{pick(plan.paid)}",
-            plan.cookies["member"], gated(False))),
-        ("subscriber page", 15, lambda: timed(
-            "subscriber page", "GET", f"/articles/{pick(plan.paid)}",
-            plan.cookies["subscriber"], gated(True))),
+        ("anonymous teaser", 30,
+         lambda: article("anonymous teaser", plan.paid + plan.members, None, False)),
+        ("free member page", 15,
+         lambda: article("free member page", plan.members, "member", True)),
+        ("free member, paid teaser", 5,
+         lambda: article("free member, paid teaser", plan.paid, "member", False)),
+        ("subscriber page", 15,
+         lambda: article("subscriber page", plan.paid, "subscriber", True)),
         ("search", 10, lambda: timed(
             "search", "GET", f"/search?q={urllib.parse.quote(pick(list(SEARCHES)))}", None, ok)),
         ("login", 3, login),

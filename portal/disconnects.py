@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from portal.errors import render_error, unhandled
@@ -63,6 +63,18 @@ def _mark_lost_connections(context: ExceptionContext) -> None:
     # so it is never handed out again, with or without the pool's pre-ping.
     if not context.is_disconnect and _lost_connection(context.original_exception):
         context.is_disconnect = True
+
+
+def lost_connection_behind(error: BaseException) -> DBAPIError | None:
+    """The lost-connection error among the causes of `error` (itself included), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if is_disconnect(current):
+            return current  # type: ignore[return-value]
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def is_unreachable(error: BaseException) -> bool:
@@ -128,6 +140,13 @@ def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_flush", _note_flush):
         event.listen(Session, "after_flush", _note_flush)
         event.listen(Session, "do_orm_execute", _note_statement)
+
+    @app.errorhandler(PendingRollbackError)
+    def _used_after_loss(error: PendingRollbackError) -> tuple[Response | str, int]:
+        # Clean-up code (a `finally:` re-applying the tenant scope) touched the session after
+        # its connection was lost, and its error hid the loss: answer the loss.
+        lost = lost_connection_behind(error)
+        return _database_error(lost) if lost is not None else unhandled(error)
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError) -> tuple[Response | str, int]:

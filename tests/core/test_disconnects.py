@@ -157,3 +157,21 @@ def test_sqlalchemy_is_told_so_it_invalidates_the_connection(base_app: Flask) ->
     assert event.contains(Engine, "handle_error", _mark_lost_connections)
     _mark_lost_connections(context)  # type: ignore[arg-type]
     assert context.is_disconnect is True
+
+
+def test_a_loss_hidden_by_clean_up_code_is_still_answered_as_a_loss(
+    fault_app: Flask, faults: Faults
+) -> None:
+    def read_then_clean_up() -> str:
+        try:
+            return faults.read()
+        finally:
+            # As system_scope's `finally:` re-applies the tenant scope: on a lost connection
+            # this raises PendingRollbackError, and the loss becomes its context.
+            db.session.execute(text("SELECT 1"))
+
+    fault_app.add_url_rule("/test/cleanup", "test_cleanup", read_then_clean_up)
+    faults.kills_left = 1
+    response = fault_app.test_client().get("/test/cleanup")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "read 42 call 2"
