@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal import create_app, demo
 from portal.accounts import service as accounts_service
 from portal.content.models import Article
 from portal.extensions import db
+from portal.orgs import scoping
 from tests.support.database import APP_ROLE, ThrowawayDatabase, terminate_backends
 from tests.support.services import RedisServer, free_port, wait_for
 
@@ -45,6 +46,7 @@ PASSWORD = "bench-mix-" + secrets.token_hex(8)
 WORD_RE = re.compile(r"[a-zæøå]{9,}")
 LOGIN_USERS = 20
 SEARCHES = ("strategi", "digitalisering", "risiko", "gevinst", "kompetanse", "mål")
+DASHBOARD = "/orgs/<org_slug>/workspace/<int:workbook_id>/dashboard"
 READERS = {
     "member": "reader@example.com",
     "subscriber": "subscriber@example.com",
@@ -135,6 +137,17 @@ def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
         }
         gated_words = gated_only_words(list(db.session.scalars(select(Article))))
         rules = {r.rule for r in app.url_map.iter_rules()}
+        dashboards = {}
+        if DASHBOARD in rules:
+            with scoping.system_scope():
+                for slug in ("acme", "fjord"):
+                    dashboards[slug] = db.session.scalar(
+                        text(
+                            "SELECT w.id FROM workbooks w JOIN organizations o ON o.id = w.org_id"
+                            " WHERE o.slug = :slug ORDER BY w.id LIMIT 1"
+                        ),
+                        {"slug": slug},
+                    )
         db.engine.dispose()
     plan = Plan(cookies, slugs["paid"], slugs["members"], gated_words)
     for slug in ("acme", "fjord"):
@@ -143,6 +156,8 @@ def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
         for extra in ("/orgs/<org_slug>/workspace/", "/orgs/<org_slug>/exports/"):
             if extra in rules:
                 pages.append(extra.replace("<org_slug>", slug))
+        if dashboards.get(slug):
+            pages.append(f"/orgs/{slug}/workspace/{dashboards[slug]}/dashboard")
         plan.org_pages[slug] = pages
     return plan
 
@@ -271,7 +286,8 @@ def make_requests(port: int, plan: Plan) -> list[tuple[str, int, Callable[[], Ou
     ]  # fmt: skip
     for own, other in (("acme", "fjord"), ("fjord", "acme")):
         for path in plan.org_pages[own]:
-            kind = f"organisation {path.removeprefix(f'/orgs/{own}').strip('/') or 'overview'}"
+            rest = re.sub(r"\d+", "<id>", path.removeprefix(f"/orgs/{own}").strip("/"))
+            kind = f"organisation {rest or 'overview'}"
             kinds.append((kind, 6, lambda p=path, o=own, x=other, k=kind: timed(
                 k, "GET", p, plan.cookies[o], org(o, x))))  # fmt: skip
     return kinds
