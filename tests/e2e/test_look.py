@@ -66,7 +66,7 @@ OWNER_PAGES = [
     "/orgs/acme/settings",
     "/orgs/acme/audit",
     "/orgs/acme/delete",
-    "/billing/orgs/acme/manage",
+    "/orgs/acme/billing/",
     "/billing/pricing",
     "/articles/strategiske-veivalg",
 ]
