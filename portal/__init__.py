@@ -48,6 +48,10 @@ from portal.orgs.routes import bp as orgs_bp
 from portal.outbox import cli as outbox_cli
 from portal.outbox import service as outbox_service
 from portal.staff.routes import bp as staff_bp
+from portal.workspace import cli as workspace_cli
+from portal.workspace import snapshots as workspace_snapshots
+from portal.workspace.routes import bp as workspace_bp
+from portal.workspace.workbook_views import panel_context as workspace_panel_context
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,7 @@ BLUEPRINTS = (
     billing_bp,
     org_billing_bp,
     staff_bp,
+    workspace_bp,
 )
 
 # Each adds its `flask …` commands to the app.
@@ -67,6 +72,7 @@ CLI_COMMANDS = (
     content_cli.register,
     billing_cli.register,
     outbox_cli.register,
+    workspace_cli.register,
     demo.register,
 )
 
@@ -91,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sqlite_pragmas.install()
     scoping.install()
     outbox_service.install()
+    workspace_snapshots.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", "migrations")))
     login_manager.init_app(app)
@@ -105,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(org_switcher_context)
     app.context_processor(banner.banner_context)
     app.context_processor(access.access_context)
+    app.context_processor(workspace_panel_context)
 
     _register_hooks(app)
     templating.init_app(app)

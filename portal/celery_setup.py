@@ -13,6 +13,7 @@ TASK_PACKAGES = [
     "portal.content",
     "portal.orgs",
     "portal.billing",
+    "portal.workspace",
 ]
 
 

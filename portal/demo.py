@@ -10,6 +10,7 @@ from portal.billing import demo as billing_demo
 from portal.content import demo as content_demo
 from portal.extensions import db
 from portal.orgs import demo as orgs_demo
+from portal.workspace import demo as workspace_demo
 
 
 def seed_all() -> list[str]:
@@ -20,6 +21,7 @@ def seed_all() -> list[str]:
     summary += billing_demo.seed(users)
     articles = content_demo.seed()
     summary.append("demo articles: " + ", ".join(f"{k} {v}" for k, v in articles.items()))
+    summary += workspace_demo.seed(users)
     return summary
 
 

@@ -12,4 +12,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "content-publish-due": {"task": "content.publish_due", "schedule": 60.0},
     "orgs-purge-deleted": {"task": "orgs.purge_deleted", "schedule": crontab(minute=15, hour=3)},
     "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(minute=30, hour=4)},
+    "workspace-reminders": {
+        "task": "workspace.send_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }

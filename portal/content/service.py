@@ -50,6 +50,11 @@ def get_published(slug: str) -> Article | None:
     )
 
 
+def article_slugs() -> set[str]:
+    """Every article's slug, whatever its status (templates check the articles they link)."""
+    return set(db.session.scalars(select(Article.slug)))
+
+
 def _last_revision() -> Any:
     return (
         select(ArticleRevision.article_id, func.max(ArticleRevision.created_at).label("at"))

@@ -35,6 +35,10 @@ CONTEXT = {
     "invitee": "erik@example.org",
     "seat_limit": 1,
     "headline": "Kontroll",
+    "workbook": "IKT-strategi 2027–2030",
+    "title": "Digital selvbetjening",
+    "actor": "Astrid Admin",
+    "kind": "measure",
     "enquiry": SimpleNamespace(
         name="Kari Nordmann",
         email="kari@example.org",

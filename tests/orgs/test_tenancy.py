@@ -140,6 +140,8 @@ def test_acme_ids_in_fjord_paths_query_strings_and_forms_reach_nothing_of_acme(
             # 1. acme ids in the path of fjord's routes: 404.
             if rule in int_rules:
                 for kind, value in acme_ids.items():
+                    if kind not in rule.arguments:
+                        continue  # another kind's id may equal one of fjord's by chance
                     url = url_for_rule(rule, "fjord", {**fjord_ids, kind: value})
                     if f"/{value}/" not in url:
                         continue

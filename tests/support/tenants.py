@@ -15,6 +15,17 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs import domains, invitations, scoping, service
 from portal.orgs.models import Invitation, Membership, Organization, OrgDomain
+from portal.workspace.models import (
+    Benefit,
+    Goal,
+    Item,
+    Measure,
+    Risk,
+    SectionContent,
+    Snapshot,
+    Workbook,
+)
+from tests.workspace.factories import populate_workspace
 
 ROLES = ("owner", "admin", "editor", "member")
 _counter = itertools.count(1)
@@ -150,3 +161,13 @@ def _domain(t: Tenant) -> list[str]:
 register_id_kind("membership_id", Membership, lambda t: [])
 register_id_kind("invitation_id", Invitation, _invitation)
 register_id_kind("domain_id", OrgDomain, _domain)
+
+# The workspace's id kinds (one workbook per tenant holds a row of each).
+register_id_kind("workbook_id", Workbook, populate_workspace)
+register_id_kind("section_id", SectionContent, populate_workspace)
+register_id_kind("item_id", Item, populate_workspace)
+register_id_kind("goal_id", Goal, populate_workspace)
+register_id_kind("measure_id", Measure, populate_workspace)
+register_id_kind("benefit_id", Benefit, populate_workspace)
+register_id_kind("risk_id", Risk, populate_workspace)
+register_id_kind("snapshot_id", Snapshot, populate_workspace)

@@ -1,0 +1,1 @@
+"""The strategy workspace: workbooks from templates, goals, measures, method checks."""

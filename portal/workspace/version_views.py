@@ -1,0 +1,74 @@
+"""The dashboard, adopting a version, viewing an adopted version and comparing it with now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, get_template_attribute, render_template, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from portal.workspace import cache, charts, documents, snapshots
+from portal.workspace.blueprint import bp, editor_view, locale, page, submit
+from portal.workspace.forms import AdoptForm
+from portal.workspace.models import Workbook
+from portal.workspace.workbook_views import _overview
+
+
+def chart_set(data: dict[str, Any]) -> dict[str, Any]:
+    """The four charts of a workbook's data (live or an adopted version)."""
+    header = data["workbook"]
+    return {
+        "progress": charts.goal_progress(data["goals"]),
+        "matrix": charts.effect_effort(data["measures"]),
+        "roadmap": charts.roadmap(data["measures"], header["period_from"], header["period_to"]),
+        "risks": charts.risk_matrix(data["risks"]),
+    }
+
+
+@bp.get("/<int:workbook_id>/dashboard")
+def dashboard(workbook_id: int) -> str:
+    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
+    key = ("dashboard", g.org.id, wb.id, wb.created_at, wb.version, locale())
+    body = cache.pages.get_or_make(key, lambda: _dashboard_body(wb))
+    return render_template("workspace/dashboard.html", **page(workbook=wb, body=body))
+
+
+def _dashboard_body(wb: Workbook) -> Markup:
+    """The charts and their tables: the same for everyone who may see the workbook."""
+    data = documents.dashboard(g.org, wb)
+    chart_tables = get_template_attribute("workspace/_charts.html", "chart_tables")
+    return chart_tables(data, chart_set(data), page()["status_names"])
+
+
+@bp.post("/<int:workbook_id>/adopt")
+@editor_view
+def adopt(workbook_id: int) -> Any:
+    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
+    form = AdoptForm()
+    return submit(
+        form, lambda: snapshots.adopt(g.org, g.membership.user, wb, form.name.data or ""),
+        _("Versjonen er vedtatt og lagret."),
+        lambda snap: url_for("workspace.snapshot", workbook_id=wb.id, snapshot_id=snap.id),
+        lambda status: _overview(wb, status, adopt_form=form),
+    )  # fmt: skip
+
+
+@bp.get("/<int:workbook_id>/versions/<int:snapshot_id>")
+def snapshot(workbook_id: int, snapshot_id: int) -> str:
+    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
+    snap = snapshots.snapshot_of(g.org, wb, snapshot_id)
+    return render_template(
+        "workspace/snapshot.html",
+        **page(workbook=wb, snapshot=snap, data=snap.data, charts=chart_set(snap.data)),
+    )
+
+
+@bp.get("/<int:workbook_id>/versions/<int:snapshot_id>/compare")
+def compare(workbook_id: int, snapshot_id: int) -> str:
+    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
+    snap = snapshots.snapshot_of(g.org, wb, snapshot_id)
+    changes = snapshots.compare(snap.data, documents.full(g.org, wb))
+    return render_template(
+        "workspace/compare.html", **page(workbook=wb, snapshot=snap, changes=changes)
+    )

@@ -1,0 +1,194 @@
+"""The workspace front, creating a workbook, its overview, settings, status and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import g, render_template, url_for
+from flask_babel import gettext as _
+
+from portal.extensions import db
+from portal.workspace import (
+    activity,
+    cache,
+    documents,
+    labels,
+    method,
+    progress,
+    service,
+    snapshots,
+)
+from portal.workspace.blueprint import bp, editor_view, locale, page, submit
+from portal.workspace.forms import (
+    AdoptForm,
+    NewWorkbookForm,
+    StatusForm,
+    WorkbookSettingsForm,
+)
+from portal.workspace.models import NEXT_STATUSES, Template, Workbook
+
+
+@bp.get("/")
+def front() -> str:
+    org = g.org
+    workbooks = service.workbooks(org)
+    done = progress.completion(org, workbooks)
+    focus = workbooks[0] if workbooks else None
+    gaps = summary(focus)["gaps"] if focus is not None else []
+    return render_template(
+        "workspace/front.html",
+        **page(
+            workbooks=workbooks,
+            done=done,
+            focus=focus,
+            gaps=gaps,
+            due=service.measures_due(org, date.today()),
+            today=date.today(),
+            activity=[(e, activity.describe(e)) for e in service.recent_activity(org)],
+        ),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@editor_view
+def new() -> Any:
+    org = g.org
+    templates = service.latest_templates()
+    form = NewWorkbookForm()
+    form.template_id.choices = [
+        (t.id, labels.localised(t.data["name"], locale())) for t in templates
+    ]
+
+    def create() -> Workbook:
+        template = db.session.get(Template, form.template_id.data)
+        return service.create_workbook(
+            org, g.membership.user, template, form.title.data or "",
+            form.period_from.data, form.period_to.data,
+        )  # fmt: skip
+
+    return submit(
+        form, create, _("Arbeidsboken er opprettet."),
+        lambda wb: url_for("workspace.workbook", workbook_id=wb.id),
+        lambda status: (render_template(
+            "workspace/new.html", **page(form=form, templates=templates)
+        ), status),
+    )  # fmt: skip
+
+
+def summary(workbook: Workbook) -> dict[str, Any]:
+    """The overview's data, completion, gaps and adopted versions of the workbook, computed
+    once per workbook version (and day and language) in this process."""
+    org = g.org
+    key = ("overview", org.id, workbook.id, workbook.created_at, workbook.version, date.today(),
+           locale())  # fmt: skip
+    return cache.pages.get_or_make(key, lambda: _summary(workbook))
+
+
+def _summary(workbook: Workbook) -> dict[str, Any]:
+    org = g.org
+    data = documents.overview(org, workbook)
+    counts = progress.item_counts(org, [workbook.id]).get(workbook.id, {})
+    all_counts = progress.counts_from_data(data, counts)
+    shares = {
+        s["key"]: progress.section_share(s, bool(s["prose_md"].strip()), all_counts)
+        for s in data["sections"]
+    }
+    versions = [
+        {"id": v.id, "name": v.name, "created_at": v.created_at,
+         "adopted_by": {"name": v.adopted_by.name} if v.adopted_by else None}
+        for v in snapshots.snapshots(org, workbook)
+    ]  # fmt: skip
+    return {"data": data, "shares": shares, "done": progress.share(shares),
+            "gaps": method.check(data), "snapshots": versions}  # fmt: skip
+
+
+def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str, int]:
+    status_form = forms.get("status_form") or StatusForm(formdata=None)
+    status_form.status.choices = _status_choices(workbook)
+    return render_template(
+        "workspace/workbook.html",
+        **page(
+            workbook=workbook,
+            **summary(workbook),
+            settings_form=forms.get("settings_form")
+            or WorkbookSettingsForm(formdata=None, obj=workbook),
+            status_form=status_form,
+            adopt_form=forms.get("adopt_form") or AdoptForm(formdata=None),
+        ),
+    ), status
+
+
+def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
+    return [
+        (s, labels.text(labels.WORKBOOK_STATUS, s))
+        for s in NEXT_STATUSES.get(workbook.status, ())
+        if s != "adopted"  # adopting takes a named snapshot: its own form
+    ]
+
+
+@bp.get("/<int:workbook_id>/")
+def workbook(workbook_id: int) -> tuple[str, int]:
+    return _overview(Workbook.get_for_org_or_404(g.org, workbook_id))
+
+
+@bp.post("/<int:workbook_id>/settings")
+@editor_view
+def settings(workbook_id: int) -> Any:
+    org = g.org
+    wb = Workbook.get_for_org_or_404(org, workbook_id)
+    form = WorkbookSettingsForm()
+
+    def save() -> None:
+        based_on = int(form.version.data) if (form.version.data or "").isdigit() else None
+        service.update_workbook(
+            org, g.membership.user, wb, form.title.data or "", form.period_from.data,
+            form.period_to.data, based_on,
+        )  # fmt: skip
+
+    return submit(
+        form, save, _("Arbeidsboken er lagret."),
+        url_for("workspace.workbook", workbook_id=wb.id),
+        lambda status: _overview(wb, status, settings_form=form),
+    )  # fmt: skip
+
+
+@bp.post("/<int:workbook_id>/status")
+@editor_view
+def status(workbook_id: int) -> Any:
+    org = g.org
+    wb = Workbook.get_for_org_or_404(org, workbook_id)
+    form = StatusForm()
+    form.status.choices = _status_choices(wb)
+    return submit(
+        form, lambda: service.change_status(org, g.membership.user, wb, form.status.data or ""),
+        _("Statusen er endret."), url_for("workspace.workbook", workbook_id=wb.id),
+        lambda code: _overview(wb, code, status_form=form),
+    )  # fmt: skip
+
+
+@bp.get("/history")
+def history() -> str:
+    entries = service.recent_activity(g.org, limit=200)
+    return render_template(
+        "workspace/history.html",
+        **page(activity=[(e, activity.describe(e)) for e in entries]),
+    )
+
+
+def panel_context() -> dict[str, Any]:
+    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next."""
+
+    def workspace_panel() -> dict[str, Any]:
+        org = g.org
+        workbooks = service.workbooks(org)
+        focus = workbooks[0] if workbooks else None
+        return {
+            "workbooks": workbooks[:5],
+            "done": progress.completion(org, workbooks[:5]),
+            "focus": focus,
+            "gaps": summary(focus)["gaps"] if focus else [],
+            "due": service.measures_due(org, date.today(), limit=5),
+        }
+
+    return {"workspace_panel": workspace_panel}

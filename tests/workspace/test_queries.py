@@ -1,0 +1,74 @@
+"""The workbook overview and the dashboard run a fixed number of statements, however big."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.orgs import scoping
+from portal.workspace import cache, planning
+from tests.workspace.factories import add_benefit, add_goal, add_measure, add_risk, make_workbook
+
+# Including the tenant guard (user, organisation, membership) and the header's org switcher.
+LIMITS = {"{id}/": 12, "{id}/dashboard": 8, "": 17}
+# Unchanged workbooks reuse what their version computed (portal/workspace/cache.py).
+CACHED = {"{id}/": 5, "{id}/dashboard": 5, "": 10}
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        # Savepoints belong to the test harness; set_config to the tenancy layer.
+        skip = ("SAVEPOINT", "RELEASE", "ROLLBACK", "SELECT SET_CONFIG")
+        if not statement.lstrip().upper().startswith(skip):
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def fill(acme, wb, goals: int, measures: int) -> None:
+    made = [add_goal(acme, wb, f"Mål {n}") for n in range(goals)]
+    with scoping.org_scope(acme.org):
+        for goal in made:
+            for month in range(1, 4):
+                planning.add_measurement(acme.org, acme.owner, wb, goal, date(2026, month, 1),
+                                         Decimal(month), "")  # fmt: skip
+    for n in range(measures):
+        add_measure(acme, wb, f"Tiltak {n}", goal_ids=[made[n % len(made)].id] if made else [])
+    for n in range(max(goals // 2, 1)):
+        add_benefit(acme, wb, f"Gevinst {n}")
+        add_risk(acme, wb, f"Risiko {n}")
+
+
+def count(client, url: str, cached: bool = False) -> int:
+    client.get(url)  # warm-up: templates compiled
+    if not cached:
+        cache.pages.clear()
+    with counting() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize("page", list(LIMITS))
+def test_pages_cost_the_same_for_a_small_and_a_big_workbook(client, login, acme, page) -> None:
+    small, big = make_workbook(acme, "Liten"), make_workbook(acme, "Stor")
+    fill(acme, small, 1, 1)
+    fill(acme, big, 12, 30)
+    login(client, acme.owner)
+    counts = [count(client, "/orgs/acme/workspace/" + page.format(id=wb.id)) for wb in (small, big)]
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= LIMITS[page], counts
+    url = "/orgs/acme/workspace/" + page.format(id=big.id)
+    assert count(client, url, cached=True) <= CACHED[page]
