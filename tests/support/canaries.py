@@ -11,9 +11,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from portal.extensions import db
-from portal.orgs import audit, invitations
+from portal.orgs import audit, invitations, scoping
+from portal.workspace import service as workspace_service
+from portal.workspace import snapshots
+from portal.workspace.models import SectionContent, Workbook
 from tests.support.tenants import ID_KINDS, Tenant
+from tests.workspace.factories import make_workbook
 
 
 @dataclass(frozen=True)
@@ -57,5 +63,45 @@ def _audit(t: Tenant, word: str) -> None:
     audit.record(t.org, t.owner, "member.added", target=word, after={"note": word})
 
 
+def _workbook(t: Tenant) -> tuple[Workbook, SectionContent]:
+    """The tenant's canary workbook (made on first use) and its first section."""
+    with scoping.org_scope(t.org):
+        workbook = db.session.scalar(
+            select(Workbook).where(Workbook.title == "Kanaribok").order_by(Workbook.id)
+        ) or make_workbook(t, "Kanaribok")
+        section = db.session.scalar(
+            select(SectionContent)
+            .where(SectionContent.workbook_id == workbook.id)
+            .order_by(SectionContent.id)
+        )
+    return workbook, section
+
+
+def _section(t: Tenant, word: str) -> None:
+    workbook, section = _workbook(t)
+    with scoping.org_scope(t.org):
+        workspace_service.save_section(
+            t.org, t.owner, workbook, section, f"Et avsnitt bare for oss: {word}.", section.version
+        )
+
+
+def _comment(t: Tenant, word: str) -> None:
+    workbook, section = _workbook(t)
+    with scoping.org_scope(t.org):
+        workspace_service.add_comment(
+            t.org, t.owner, workbook, section.section_key, f"En intern merknad: {word}"
+        )
+
+
+def _snapshot(t: Tenant, word: str) -> None:
+    # After the section and the comment: the adopted version carries their words too.
+    workbook, _ = _workbook(t)
+    with scoping.org_scope(t.org):
+        snapshots.adopt(t.org, t.owner, workbook, f"Versjon {word}")
+
+
 register_canary("invitation", _invitation)
 register_canary("audit", _audit)
+register_canary("workbook_section", _section)
+register_canary("workbook_comment", _comment)
+register_canary("workbook_snapshot", _snapshot)
