@@ -40,7 +40,10 @@ class Config:
     # The table-owning role runs migrations; the runtime role (DATABASE_URL) owns nothing.
     DATABASE_OWNER_URL = _env("DATABASE_OWNER_URL")
     DATABASE_APP_ROLE = _env("DATABASE_APP_ROLE")
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # The liveness ping before a checkout is portal/dbping.py's: skipped on GET and HEAD (a
+    # round trip, 7 % of a reader page; a safe read that lost its connection runs again once,
+    # portal/disconnects.py), kept for everything else. Connections live at most half an hour.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": False, "pool_recycle": 1800}
 
     REDIS_URL = _env("REDIS_URL")
 
@@ -105,6 +108,11 @@ class Config:
     TEASER_MAX_CHARS = _env_int("TEASER_MAX_CHARS", 600)
     # Seconds a cookie-less reader page may be served from the in-process cache (0: off).
     CONTENT_CACHE_SECONDS = _env_int("CONTENT_CACHE_SECONDS", 0)
+    # Rendered article fragments kept per worker process for every reader (no reader's data in
+    # them): at most this many bytes (0: off), each at most this many seconds; a content write
+    # drops them at once (in other processes within a second with Redis).
+    ARTICLE_CACHE_BYTES = _env_int("ARTICLE_CACHE_BYTES", 16 * 1024 * 1024)
+    ARTICLE_CACHE_SECONDS = _env_int("ARTICLE_CACHE_SECONDS", 30)
     ORG_TRIAL_DAYS = _env_int("ORG_TRIAL_DAYS", 14)
     # Days a soft-deleted organisation can be restored by staff before it is purged.
     ORG_PURGE_AFTER_DAYS = _env_int("ORG_PURGE_AFTER_DAYS", 30)

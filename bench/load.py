@@ -7,6 +7,7 @@ import multiprocessing
 import threading
 import time
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
 
 @dataclass
@@ -16,6 +17,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     error_samples: list[str]
+    set_cookies: int = 0  # responses that set a cookie (a browser-like client keeps it)
 
     @property
     def rps(self) -> float:
@@ -38,6 +40,7 @@ def _worker(
 ) -> None:
     latencies: list[float] = []
     errors = [0]
+    set_cookies = [0]
     samples: list[str] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -45,15 +48,26 @@ def _worker(
     def run(offset: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine: list[float] = []
+        # Like a browser: start from the given cookie and keep whatever the server sets.
+        jar = SimpleCookie(headers.get("Cookie", ""))
+        plain = {k: v for k, v in headers.items() if k != "Cookie"}
         i = offset
         while time.perf_counter() < deadline:
             path = paths[i % len(paths)]
             i += 1
+            sent = dict(plain)
+            if jar:
+                sent["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in jar.items())
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", path, headers=sent)
                 response = conn.getresponse()
                 response.read()
+                cookies = response.headers.get_all("Set-Cookie") or []
+                for cookie in cookies:
+                    _keep(jar, cookie)
+                if cookies:
+                    set_cookies[0] += 1
                 if response.status != 200:
                     errors[0] += 1
                     samples.append(f"{path}: HTTP {response.status}")
@@ -75,7 +89,16 @@ def _worker(
         t.start()
     for t in pool:
         t.join()
-    queue.put((latencies, errors[0], samples[:3]))
+    queue.put((latencies, errors[0], samples[:3], set_cookies[0]))
+
+
+def _keep(jar: SimpleCookie, header: str) -> None:
+    incoming = SimpleCookie(header)
+    for name, morsel in incoming.items():
+        if morsel["max-age"] == "0" or not morsel.value:
+            jar.pop(name, None)
+        else:
+            jar[name] = morsel.value
 
 
 def hammer(
@@ -101,6 +124,8 @@ def hammer(
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - started
-    latencies = [x for part, _, _ in parts for x in part]
-    samples = [sample for _, _, found in parts for sample in found]
-    return Result(len(latencies), sum(e for _, e, _ in parts), elapsed, latencies, samples[:3])
+    latencies = [x for part, *_ in parts for x in part]
+    samples = [sample for _, _, found, _ in parts for sample in found]
+    errors = sum(part[1] for part in parts)
+    cookies = sum(part[3] for part in parts)
+    return Result(len(latencies), errors, elapsed, latencies, samples[:3], cookies)

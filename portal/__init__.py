@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
 from portal import (
+    dbping,
     demo,
     disconnects,
     errors,
@@ -119,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     disconnects.init_app(app)
+    dbping.init_app(app)
     for register_commands in CLI_COMMANDS:
         register_commands(app)
     _warn_about_configuration(app)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.accounts import service as accounts_service
 from portal.accounts.models import User
+from portal.content.pagecache import drop_local
 from portal.extensions import db
 from portal.outbox import service as outbox_service
 from tests.support.database import ThrowawayDatabase
@@ -117,6 +118,7 @@ def app(base_app: Flask) -> Iterator[Flask]:
         transaction = connection.begin()
         db.engines[None] = connection  # type: ignore[index]
         fresh_memory_limits()
+        drop_local()  # kept pages and article fragments of earlier tests' rolled-back rows
         # create_app() makes its Celery app the process default; give it back to this app.
         base_app.extensions["celery"].set_default()
         outbox_service.reset_broker_state()

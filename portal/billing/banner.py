@@ -8,6 +8,7 @@ from flask import session
 from flask_login import AnonymousUserMixin, current_user
 
 from portal.accounts.models import User
+from portal.billing import reader_access
 from portal.billing import service as billing_service
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
@@ -35,10 +36,14 @@ _SESSION_KEY = "_billing_banner"
 def cached_payment_problem(
     user: User | AnonymousUserMixin | None, fresh: bool = False
 ) -> dict[str, str] | None:
-    """payment_problem() as shown on every page, remembered in the session for five minutes
-    so ordinary pages (articles) cost no extra queries; billing pages ask with fresh=True."""
+    """payment_problem() as shown on every page: on a reader's GET the user loader's answer
+    from this request (no extra query), else remembered in the session for five minutes;
+    billing pages ask with fresh=True."""
     if user is None or not user.is_authenticated:
         return None
+    loaded = reader_access.on_read(user)
+    if loaded is not None and not fresh:
+        return loaded.payment_problem
     cached = session.get(_SESSION_KEY)
     now = time.time()
     if (

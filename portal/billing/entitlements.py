@@ -6,7 +6,7 @@ from flask import g
 from flask_login import AnonymousUserMixin
 
 from portal.accounts.models import User
-from portal.billing import grants
+from portal.billing import grants, reader_access
 from portal.billing import service as billing_service
 from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
@@ -51,7 +51,8 @@ def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
     """Paid-level access: staff, a complimentary grant, a live individual subscription, or a
     seat (membership) in an organisation that has access.
 
-    The answer is cached for the request, since a page may ask many times.
+    The answer is kept for the request, since a page may ask many times; on a reader's GET it
+    is the one the user loader read together with the user (reader_access.py).
     """
     if user is None or not user.is_authenticated:
         return False
@@ -61,13 +62,18 @@ def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
         return bool(user.is_staff)
     cache = g.setdefault("_paid_access", {})
     if user.id not in cache:
-        cache[user.id] = _compute_paid_access(user)
+        loaded = reader_access.on_read(user)
+        if loaded is not None:
+            cache[user.id] = bool(user.is_staff) or loaded.paid
+        else:
+            cache[user.id] = _compute_paid_access(user)
     return cache[user.id]
 
 
 def forget(user: User) -> None:
     """Drop the cached answer (after a change within the same request)."""
     g.setdefault("_paid_access", {}).pop(user.id, None)
+    reader_access.forget()
 
 
 def can_read(user: User | AnonymousUserMixin | None, access: str) -> bool:

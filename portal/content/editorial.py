@@ -25,7 +25,7 @@ from portal.content.models import (
     ContentAudit,
     Tag,
 )
-from portal.content.pagecache import content_changed, pages
+from portal.content.pagecache import content_changed, drop_local
 from portal.content.rendering import render_article, slugify, strip_text
 from portal.extensions import db
 from portal.refused import Refused
@@ -76,9 +76,10 @@ def _clear_pages_if_changed(session: Session) -> None:
 
 
 def pages_changed() -> None:
-    """Drop cached reader pages after a content write: now, and again once the change is
-    committed (a reader in another thread may have cached the old page in between)."""
-    pages.clear()
+    """Drop cached reader pages and kept fragments after a content write: now, and again once
+    the change is committed (a reader in another thread may have cached the old page in
+    between)."""
+    drop_local()
     session = db.session()
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True

@@ -86,6 +86,24 @@ class PageCache:
 
 pages = PageCache()
 
+# The content generation: bumped whenever this process learns of a content write (its own, or
+# another process's through SharedVersion). Kept article fragments (fragments.py) carry the
+# generation they were rendered in and are stale once it moves on.
+_generation = [0]
+_generation_lock = threading.Lock()
+
+
+def generation() -> int:
+    return _generation[0]
+
+
+def drop_local() -> None:
+    """Forget every page and fragment this process keeps (content changed)."""
+    with _generation_lock:
+        _generation[0] += 1
+    pages.clear()
+
+
 VERSION_KEY = "veivalg:content-version"
 VERSION_CHECK_SECONDS = 1.0
 
@@ -129,7 +147,7 @@ class SharedVersion:
         except redis.RedisError:
             return
         if current != self._seen:
-            pages.clear()
+            drop_local()
             self._seen = current
 
 
@@ -138,7 +156,7 @@ shared_version = SharedVersion()
 
 def content_changed(redis_url: str | None) -> None:
     """After a committed content write: drop this process's pages and tell the others."""
-    pages.clear()
+    drop_local()
     shared_version.bump(redis_url)
 
 

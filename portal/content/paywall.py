@@ -16,6 +16,7 @@ from markupsafe import Markup
 from portal.accounts.models import User
 from portal.billing.entitlements import ACCESS_LEVELS, can_read
 from portal.content.models import Article, Author, Category, Tag
+from portal.content.reading import ArticleRow, AuthorRef, CategoryRef, TagRef
 from portal.content.rendering import GATED_CLASS
 
 TOC_MIN_HEADINGS = 3
@@ -30,9 +31,9 @@ class ReaderArticle:
     title: str
     lede: str
     access: str
-    category: Category
-    author: Author | None
-    tags: list[Tag]
+    category: Category | CategoryRef
+    author: Author | AuthorRef | None
+    tags: list[Tag] | list[TagRef]
     published_at: datetime | None
     updated_at: datetime
     reading_minutes: int
@@ -60,18 +61,31 @@ def for_reader(article: Article, full: bool) -> ReaderArticle:
     """Build the view; the deferred full body is only loaded when `full` is true."""
     html = article.body_html if full else article.teaser_html
     toc: list[Any] = article.body_toc if full else article.teaser_toc
+    return _view(article, list(article.tags), html, toc, full)
+
+
+def row_for_reader(row: ArticleRow, tags: list[TagRef], full: bool) -> ReaderArticle:
+    """The view of a plain article row (reading.py); `full` only if the row carries the body,
+    which reading.article() selects for readable access levels only."""
+    full = full and row.body_html is not None
+    if full:
+        return _view(row, tags, row.body_html or "", row.body_toc or [], True)
+    return _view(row, tags, row.teaser_html, row.teaser_toc, False)
+
+
+def _view(source: Any, tags: list[Any], html: str, toc: list[Any], full: bool) -> ReaderArticle:
     return ReaderArticle(
-        id=article.id,
-        slug=article.slug,
-        title=article.title,
-        lede=article.lede,
-        access=article.access,
-        category=article.category,
-        author=article.author,
-        tags=list(article.tags),
-        published_at=article.published_at,
-        updated_at=article.updated_at,
-        reading_minutes=article.reading_minutes,
+        id=source.id,
+        slug=source.slug,
+        title=source.title,
+        lede=source.lede,
+        access=source.access,
+        category=source.category,
+        author=source.author,
+        tags=tags,
+        published_at=source.published_at,
+        updated_at=source.updated_at,
+        reading_minutes=source.reading_minutes,
         html=Markup(html),  # noqa: S704 - sanitised by nh3 at save time
         toc=list(toc) if len(toc) >= TOC_MIN_HEADINGS else [],
         full=full,

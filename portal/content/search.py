@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, literal_column, not_, or_, select, text
+from sqlalchemy import bindparam, func, literal_column, select, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.content.models import Article, Category
@@ -24,15 +25,38 @@ START, STOP = "\u27e6", "\u27e7"  # ⟦ ⟧: markers turned into <mark> after es
 # title weighted A, lede B, text C; one over the whole article, one over the public teaser.
 _QUERY_FULL = "articles.search_full"
 _QUERY_TEASER = "articles.search_teaser"
+# Migration 0011: title (A) and lede (B) only, small enough to rank every match on.
+_QUERY_HEAD = "articles.search_head"
+# Matches counted at most; more show as "1 000+".
+COUNT_CAP = 1000
 FTS_TABLE_SQL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
     "title, lede, teaser, body, tokenize = 'unicode61 remove_diacritics 2')"
 )
 
 
+@dataclass(frozen=True)
+class HitArticle:
+    """What a hit shows of its article (plain values, so a page of hits can be kept)."""
+
+    slug: str
+    title: str
+    lede: str
+    access: str
+
+
+class Count(int):
+    """A number of hits; past COUNT_CAP it reads "1 000+" (the exact number is not counted)."""
+
+    def __str__(self) -> str:
+        if self > COUNT_CAP:
+            return format_decimal(COUNT_CAP) + "+"
+        return format_decimal(int(self))
+
+
 @dataclass
 class SearchHit:
-    article: Article
+    article: HitArticle
     snippet: Markup
 
 
@@ -111,18 +135,32 @@ def search(
 def _search_postgresql(
     query: str, readable: list[str], filters: list[Any], page: int, per_page: int
 ) -> SearchPage:
+    """One indexed branch per kind of access: the levels the reader may read matched on the
+    full vector, the others on the teaser's (each a GIN look-up, no OR between them); ranked on
+    the small title + lede vector; counted up to a cap."""
     tsquery = func.websearch_to_tsquery(literal_column("'norwegian'::regconfig"), query)
-    full, teaser = literal_column(_QUERY_FULL), literal_column(_QUERY_TEASER)
-    may_read = Article.access.in_(readable) if readable else literal_column("false")
-    match = or_(
-        may_read & full.op("@@")(tsquery),
-        not_(may_read) & teaser.op("@@")(tsquery),
+    levels = [level for level in ("public", "members", "paid") if level in readable]
+    others = [level for level in ("public", "members", "paid") if level not in readable]
+    branches = [
+        select(Article.id, Article.published_at, literal_column(_QUERY_HEAD).label("head")).where(
+            Article.access.in_(chosen), literal_column(vector).op("@@")(tsquery), *filters
+        )
+        for chosen, vector in ((levels, _QUERY_FULL), (others, _QUERY_TEASER))
+        if chosen
+    ]
+    matches = union_all(*branches).subquery("matches")
+    total = (
+        select(func.count())
+        .select_from(select(matches.c.id).limit(COUNT_CAP + 1).subquery())
+        .scalar_subquery()
     )
-    rank = func.ts_rank(
-        literal_column(
-            f"CASE WHEN {_in_sql(readable)} THEN ({_QUERY_FULL}) ELSE ({_QUERY_TEASER}) END"
-        ),
-        tsquery,
+    rank = func.ts_rank(matches.c.head, tsquery)
+    ranked = (
+        select(matches.c.id, rank.label("rank"), matches.c.published_at, total.label("total"))
+        .order_by(rank.desc(), matches.c.published_at.desc(), matches.c.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery()
     )
     source = literal_column(
         f"CASE WHEN {_in_sql(readable)} THEN articles.body_text ELSE articles.teaser_text END"
@@ -133,31 +171,19 @@ def _search_postgresql(
         tsquery,
         f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2",
     )
-    # One pass ranks and counts the matches; the outer query makes snippets for one page only.
-    ranked = (
-        select(
-            Article.id,
-            rank.label("rank"),
-            Article.published_at.label("published_at"),
-            func.count().over().label("total"),
-        )
-        .where(match, *filters)
-        .order_by(rank.desc(), Article.published_at.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery()
-    )
+    # The snippets are made for one page of hits only.
     rows = db.session.execute(
-        select(Article, headline, ranked.c.total)
+        select(Article.slug, Article.title, Article.lede, Article.access, headline, ranked.c.total)
         .join(ranked, ranked.c.id == Article.id)
-        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc())
+        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id)
     ).all()
-    if rows:
-        total = rows[0][2]
-    else:  # past the last page: count on its own
-        total = db.session.scalar(select(func.count(Article.id)).where(match, *filters)) or 0
-    hits = [SearchHit(article, _highlight(snippet or "")) for article, snippet, _ in rows]
-    return SearchPage(hits, total, page, per_page)
+    # Past the last page the count is asked on its own.
+    count = rows[0][5] if rows else (db.session.scalar(select(total)) or 0)
+    hits = [
+        SearchHit(HitArticle(slug, title, lede, access), _highlight(snippet or ""))
+        for slug, title, lede, access, snippet, _ in rows
+    ]
+    return SearchPage(hits, Count(count), page, per_page)
 
 
 def _in_sql(readable: list[str]) -> str:
@@ -204,8 +230,9 @@ def _search_sqlite(
     hits = []
     for article in window:
         source = article.body_text if ranks[article.id][1] else article.teaser_text
-        hits.append(SearchHit(article, _highlight(_snippet(source, words))))
-    return SearchPage(hits, len(articles), page, per_page)
+        shown = HitArticle(article.slug, article.title, article.lede, article.access)
+        hits.append(SearchHit(shown, _highlight(_snippet(source, words))))
+    return SearchPage(hits, Count(len(articles)), page, per_page)
 
 
 def _snippet(source: str, words: list[str], radius: int = 120) -> str:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +35,31 @@ def visible(now: datetime | None = None) -> ColumnElement[bool]:
     )
 
 
+def read_without_transaction() -> None:
+    """For a reader GET that never writes and reads no tenant rows: each statement runs on its
+    own (autocommit), which saves the BEGIN and ROLLBACK round trips. Each of the page's
+    statements is consistent by itself, and nothing is left open if the request fails.
+    PostgreSQL on an engine only (tests bind the session to one open connection)."""
+    session = db.session()
+    bind = session.get_bind()
+    if (
+        isinstance(bind, Engine)
+        and bind.dialect.name == "postgresql"
+        and not session.in_transaction()
+    ):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def next_due(now: datetime | None = None) -> datetime | None:
+    """When the next scheduled article falls due (and so joins the lists), if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(func.min(Article.published_at)).where(
+            Article.status == "scheduled", Article.published_at > now
+        )
+    )
+
+
 def published() -> Select[tuple[Article]]:
     return select(Article).where(visible()).order_by(Article.published_at.desc(), Article.id)
 
@@ -45,7 +71,7 @@ def get_published(slug: str) -> Article | None:
         .where(Article.slug == slug, visible())
         .options(
             selectinload(Article.tags),
-            with_expression(Article.last_revised_at, _newest_revision()),
+            with_expression(Article.last_revised_at, newest_revision()),
         )
     )
 
@@ -63,14 +89,16 @@ def _last_revision() -> Any:
     )
 
 
-def _modified(published_at: datetime | None, revised_at: datetime | None) -> datetime | None:
+def modified_from(published_at: datetime | None, revised_at: datetime | None) -> datetime | None:
+    """schema.org dateModified from the publication time and the newest revision's time."""
     # A revision is written when a save changes the article, so the newest one is the last
     # real change; changes made before publication count as the publication itself.
     moments = [m.astimezone(UTC) for m in (published_at, revised_at) if m is not None]
     return max(moments) if moments else None
 
 
-def _newest_revision() -> Any:
+def newest_revision() -> Any:
+    """The newest revision's time of the article in the surrounding query (a scalar)."""
     return (
         select(func.max(ArticleRevision.created_at))
         .where(ArticleRevision.article_id == Article.id)
@@ -81,7 +109,7 @@ def _newest_revision() -> Any:
 def modified_at(article: Article) -> datetime | None:
     """When the article's content last really changed (schema.org dateModified); the article
     must come from get_published, which loads its newest revision's time in the same query."""
-    return _modified(article.published_at, article.last_revised_at)
+    return modified_from(article.published_at, article.last_revised_at)
 
 
 def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]:
@@ -93,7 +121,7 @@ def published_with_modified(limit: int) -> list[tuple[Article, datetime | None]]
         .add_columns(last.c.at)
         .limit(limit)
     ).all()
-    return [(article, _modified(article.published_at, at)) for article, at in rows]
+    return [(article, modified_from(article.published_at, at)) for article, at in rows]
 
 
 def get_by_id(article_id: int) -> Article | None:

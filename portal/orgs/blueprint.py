@@ -3,13 +3,14 @@ checks the membership in one query, and answers 404 to outsiders; roles are deco
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, request, session
 from flask_login import current_user
 
+from portal.billing import reader_access
 from portal.extensions import login_manager
 from portal.orgs import scoping, service
 from portal.orgs.models import ROLE_RANK, Membership
@@ -94,7 +95,11 @@ def org_switcher_context() -> dict[str, Any]:
     def org_switcher() -> dict[str, Any]:
         if not current_user.is_authenticated:
             return {"memberships": [], "current": None}
-        memberships = service.memberships_for_user(current_user)
+        # On a reader's GET the user loader has read them already (billing/reader_access.py).
+        loaded = reader_access.on_read(current_user)
+        memberships: Sequence[Any] = (
+            loaded.memberships if loaded is not None else service.memberships_for_user(current_user)
+        )
         current_slug = g.org.slug if "org" in g else session.get(CURRENT_ORG_SESSION_KEY)
         current = next((m for m in memberships if m.org.slug == current_slug), None)
         return {"memberships": memberships, "current": current}

@@ -7,7 +7,9 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
+from portal.content import search
 from portal.content.models import Article
+from tests.content.conftest import CANARY, CANARY_WORDS, Readers
 
 
 def test_inflected_norwegian_forms_are_found(
@@ -75,3 +77,28 @@ def test_any_query_answers_200(
     response = client.get("/search", query_string={"q": query, "page": "999999999"})
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_the_count_stops_at_the_cap(
+    client: FlaskClient, make_article: Callable[..., Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    for n in range(5):
+        make_article(title=f"Veikart {n}")
+    make_article(title="Veikart alene", slug="veikart-alene")
+    page = client.get("/search?q=veikart").get_data(as_text=True)
+    assert "3+ treff" in page and page.count('class="search-hit"') == 6
+
+
+def test_kept_hits_are_per_tier_and_dropped_when_content_changes(
+    client: FlaskClient, canaries: dict[str, Article], readers: Readers, login, make_article
+) -> None:
+    word = CANARY_WORDS["paid"]
+    subscriber = client.application.test_client()
+    login(subscriber, readers.subscriber)
+    assert 'class="search-hit"' in subscriber.get(f"/search?q={word}").get_data(True)
+    anonymous = client.get(f"/search?q={word}").get_data(True)
+    assert 'class="search-hit"' not in anonymous and CANARY["paid"] not in anonymous
+    assert "Nytt treff om veivalg" not in client.get("/search?q=veivalg").get_data(True)
+    make_article(title="Nytt treff om veivalg")
+    assert "Nytt treff om veivalg" in client.get("/search?q=veivalg").get_data(True)

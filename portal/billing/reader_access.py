@@ -1,0 +1,107 @@
+"""The reader's access in one fresh statement per request: the user row plus what pages ask.
+
+On PostgreSQL the user loader reads the users row together with `reader_access()` (a SQL
+function, migration 0011): paid access (grant, individual subscription, organisation seat),
+the organisations for the header switcher and whose payment failed. The answer lives for the
+request only (`g`), so a revoked grant, a lapsed organisation, "log out everywhere" or a
+password change take effect on the very next request; nothing about access outlives it.
+On SQLite the same questions are asked as plain queries when a page needs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, has_request_context, request
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+_G_KEY = "_reader_access"
+# Pages that change memberships or billing within the request (form posts) ask again.
+_READ_METHODS = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
+class HeaderOrg:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HeaderMembership:
+    """What the header's organisation switcher shows of a membership (no ORM object)."""
+
+    id: int
+    role: str
+    org: HeaderOrg
+
+
+@dataclass(frozen=True)
+class ReaderAccess:
+    user_id: int
+    paid: bool
+    memberships: list[HeaderMembership]
+    payment_problem: dict[str, str] | None
+
+
+def load_user(user_id: int, session_version: int) -> User | None:
+    """The user for a session cookie, with their access, in one statement (PostgreSQL).
+
+    None when the cookie's session version is not the user's current one.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        user = db.session.get(User, user_id)
+        return user if user is not None and user.session_version == session_version else None
+    row = db.session.execute(
+        select(User, func.reader_access(User.id, utcnow())).where(
+            User.id == user_id, User.session_version == session_version
+        )
+    ).first()
+    if row is None:
+        return None
+    user, facts = row
+    _remember(user, facts)
+    return user
+
+
+def _remember(user: User, facts: dict[str, Any]) -> None:
+    problem = facts.get("problem")
+    if problem is not None and problem.get("own"):
+        problem = {"name": user.name}
+    setattr(
+        g,
+        _G_KEY,
+        ReaderAccess(
+            user_id=user.id,
+            paid=bool(facts["paid"]),
+            memberships=[
+                HeaderMembership(id=m[0], role=m[1], org=HeaderOrg(slug=m[2], name=m[3]))
+                for m in facts["orgs"]
+            ],
+            payment_problem=problem,
+        ),
+    )
+
+
+def answered(user: Any) -> ReaderAccess | None:
+    """This request's answer for `user`, if the loader gave one (never another user's)."""
+    found: ReaderAccess | None = g.get(_G_KEY)
+    if found is None or user is None or getattr(user, "id", None) != found.user_id:
+        return None
+    return found
+
+
+def on_read(user: Any) -> ReaderAccess | None:
+    """The loader's answer for `user` on a GET or HEAD request, else None (ask afresh)."""
+    if not has_request_context() or request.method not in _READ_METHODS:
+        return None
+    return answered(user)
+
+
+def forget() -> None:
+    """Drop this request's answer (after a change to access within the same request)."""
+    g.pop(_G_KEY, None)

@@ -1,0 +1,250 @@
+"""Rendered article fragments kept per worker: what every reader of one tier sees, nothing more.
+
+A page template's own blocks (for the article page: title, meta, head, content) are rendered
+once per article, content version, locale and reader tier, and kept here, bounded in bytes
+(ARTICLE_CACHE_BYTES). A page is then the base layout rendered for this reader around the kept
+blocks. The tier is what the blocks may depend on: whether the full text is shown (the
+entitlement function decides it fresh on every request), whether the reader is logged in
+(the paywall box's buttons), staff or not. Blocks are rendered with a stand-in `current_user`
+that knows only those three facts, so a kept block cannot carry anything of one reader.
+
+Entries are dropped when content changes (the content generation in pagecache.py: this
+process's writes at once, other processes' through the Redis counter within a second), when the
+next scheduled article is due (it may belong in a "les mer" list), and after
+ARTICLE_CACHE_SECONDS in any case.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from flask_login import AnonymousUserMixin
+from jinja2 import Template, nodes
+from markupsafe import Markup
+
+from portal.content import pagecache
+from portal.templating import current_locale
+from portal.timeutil import utcnow
+
+_EXTENSION = "content.fragments"
+# Markers around each block in the capture render: a fresh secret per process, so no text in
+# an article can forge one.
+_NONCE = secrets.token_hex(8)
+
+
+def _mark(name: str, end: bool = False) -> str:
+    return f"\ue000{_NONCE}{'/' if end else ''}{name}\ue001"
+
+
+@dataclass
+class _Entry:
+    generation: int
+    expires: float
+    valid_until: datetime | None
+    value: Any
+    size: int
+
+
+class FragmentCache:
+    """A per-process LRU of rendered fragments, bounded in bytes."""
+
+    def __init__(self, max_bytes: int, seconds: float) -> None:
+        self.max_bytes = max_bytes
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self.bytes = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0 and self.seconds > 0
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if (
+                entry.generation != pagecache.generation()
+                or entry.expires < time.monotonic()
+                or (entry.valid_until is not None and entry.valid_until <= utcnow())
+            ):
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return entry.value
+
+    def put(
+        self,
+        key: Hashable,
+        value: Any,
+        size: int,
+        *,
+        generation: int,
+        valid_until: datetime | None = None,
+    ) -> None:
+        """Keep `value`, read from the database in content `generation` (taken before the
+        reads, so a write committed meanwhile makes it stale at once)."""
+        if not self.enabled or size > self.max_bytes // 4:
+            return
+        entry = _Entry(generation, time.monotonic() + self.seconds, valid_until, value, size)
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = entry
+            self.bytes += size
+            while self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: Hashable) -> None:
+        self.bytes -= self._entries.pop(key).size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def cache() -> FragmentCache:
+    """This app's fragment cache (one per app, so apps with other settings never share)."""
+    found = current_app.extensions.get(_EXTENSION)
+    if found is None:
+        found = FragmentCache(
+            current_app.config["ARTICLE_CACHE_BYTES"], current_app.config["ARTICLE_CACHE_SECONDS"]
+        )
+        current_app.extensions[_EXTENSION] = found
+    return found
+
+
+@dataclass(frozen=True)
+class Tier:
+    """All a kept fragment may know of its reader."""
+
+    full: bool
+    authenticated: bool
+    staff: bool
+
+
+class _TierReader(AnonymousUserMixin):
+    """The `current_user` blocks are rendered with: the tier, and no one in particular."""
+
+    def __init__(self, tier: Tier) -> None:
+        self._tier = tier
+
+    @property
+    def is_authenticated(self) -> bool:  # type: ignore[override]
+        return self._tier.authenticated
+
+    @property
+    def is_anonymous(self) -> bool:  # type: ignore[override]
+        return not self._tier.authenticated
+
+    @property
+    def is_staff(self) -> bool:
+        return self._tier.staff
+
+
+@dataclass(frozen=True)
+class _Layout:
+    blocks: tuple[str, ...]
+    capture: Template
+    page: Template
+
+
+_layouts: dict[tuple[int, str], _Layout] = {}
+
+
+def _layout(app: Flask, name: str) -> _Layout:
+    """The page template's top-level blocks that fill its parent's, and two templates made
+    from them: one that renders them between markers, one that puts kept blocks in."""
+    key = (id(app.jinja_env), name)
+    found = _layouts.get(key)
+    if found is not None and not app.jinja_env.auto_reload:
+        return found
+    env = app.jinja_env
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    tree = env.parse(source)
+    parent = next(tree.find_all(nodes.Extends)).template
+    assert isinstance(parent, nodes.Const)
+    inherited = env.get_template(parent.value).blocks
+    own = tuple(
+        node.name for node in tree.body if isinstance(node, nodes.Block) and node.name in inherited
+    )
+    head = "{% extends " + repr(name) + " %}"
+    capture = head + "".join(
+        f"{{% block {b} %}}{_mark(b)}{{{{ super() }}}}{_mark(b, end=True)}{{% endblock %}}"
+        for b in own
+    )
+    page = head + "".join(
+        f"{{% block {b} %}}{{{{ _kept_blocks[{b!r}] }}}}{{% endblock %}}" for b in own
+    )
+    found = _Layout(own, env.from_string(capture), env.from_string(page))
+    _layouts[key] = found
+    return found
+
+
+def tier_of(user: Any, full: bool) -> Tier:
+    return Tier(
+        full=full,
+        authenticated=bool(user.is_authenticated),
+        staff=bool(getattr(user, "is_staff", False)),
+    )
+
+
+Build = Callable[[], tuple[dict[str, Any], datetime | None]]
+
+
+def kept_page(name: str, key: tuple[Hashable, ...], tier: Tier, build: Build) -> str:
+    """The page `name` for the current reader, its own blocks kept under `key` for `tier`.
+
+    `build` reads what the blocks show and returns the template context plus the time after
+    which they may be out of date (the next scheduled article falling due), or None. With the
+    cache off the page is rendered as usual, for the real reader.
+    """
+    kept = cache()
+    if not kept.enabled:
+        return render_template(name, **build()[0])
+    full_key = (name, *key, current_locale(), request.script_root, tier)
+    blocks = kept.get(full_key)
+    if blocks is None:
+        generation = pagecache.generation()
+        context, valid_until = build()
+        blocks = render_blocks(name, tier, context)
+        kept.put(full_key, blocks, size_of(blocks), generation=generation, valid_until=valid_until)
+    return render_page(name, blocks)
+
+
+def render_blocks(name: str, tier: Tier, context: dict[str, Any]) -> dict[str, Markup]:
+    """The page template's own blocks for this tier (rendered with the stand-in reader)."""
+    layout = _layout(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+    rendered = render_template(layout.capture, current_user=_TierReader(tier), **context)
+    blocks: dict[str, Markup] = {}
+    for block in layout.blocks:
+        start, end = _mark(block), _mark(block, end=True)
+        begin = rendered.index(start) + len(start)
+        blocks[block] = Markup(rendered[begin : rendered.index(end, begin)])  # noqa: S704
+    return blocks
+
+
+def render_page(name: str, blocks: dict[str, Markup]) -> str:
+    """The page for the current reader: the layout around kept blocks."""
+    layout = _layout(current_app._get_current_object(), name)  # type: ignore[attr-defined]
+    return render_template(layout.page, _kept_blocks=blocks)
+
+
+def size_of(blocks: dict[str, Markup]) -> int:
+    """The blocks' memory (a str with any character past U+00FF takes 2 or 4 bytes a
+    character), plus an allowance for the entry itself."""
+    return 1024 + sum(sys.getsizeof(b) for b in blocks.values())
