@@ -2,7 +2,7 @@
 indexes without a pending list, a title + lede vector to rank search hits on
 
 Revision ID: 0011
-Revises: 0008w
+Revises: 0009
 Create Date: 2026-12-02 12:20:00
 
 `reader_access(user_id, at)` answers, for one user, everything a reader page needs to know
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008w"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
