@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= 2
 PGPASSWORD ?= postgres
 export PGPASSWORD
 
-.PHONY: install translations run test lint format services browser pdflibs bench clean design-assets
+.PHONY: install translations run test lint format services browser pdflibs bench bench-mix clean design-assets
 
 install: $(VENV)/.installed
 
@@ -61,6 +61,10 @@ design-assets:
 
 bench: install translations services pdflibs
 	$(PY) -m bench
+
+# A constant-rate mix with connection kills (docs/reliability.md); BENCH_MIX_SECONDS, _RATE, _KILLS.
+bench-mix: install translations services
+	$(PY) -m bench.mix
 
 clean:
 	rm -rf .tmp instance/veivalg.db* instance/mail

@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import psycopg
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from portal.errors import render_error, unhandled
-from portal.extensions import db
+from portal.extensions import db, listen_once
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +25,64 @@ _RETRY = "veivalg.retry_request"
 _RETRIED = "veivalg.retried_request"
 
 
+# The server ended the session: admin_shutdown (pg_terminate_backend, a restart), crash_shutdown,
+# cannot_connect_now (starting up or shutting down).
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+_LOST_MESSAGES = (
+    "server closed the connection unexpectedly",
+    "terminating connection",
+    "consuming input failed",
+    "the connection is closed",
+    "the connection is lost",
+)
+
+
+def _lost_connection(original: BaseException | None) -> bool:
+    if getattr(original, "sqlstate", None) in _LOST_SQLSTATES:
+        return True
+    return isinstance(original, psycopg.OperationalError) and any(
+        message in str(original) for message in _LOST_MESSAGES
+    )
+
+
 def is_disconnect(error: BaseException) -> bool:
-    """True for an error SQLAlchemy recognised as a lost connection (it invalidated it)."""
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    """True for an error that means the connection was lost.
+
+    SQLAlchemy's psycopg dialect recognises a loss only when psycopg has already marked the
+    connection broken, and when the server ends a session in the middle of a query psycopg
+    does not always have (a race seen under pg_terminate_backend, tests/faults). So the
+    server's own shutdown codes and libpq's messages count too (see _mark_lost_connections).
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    return bool(error.connection_invalidated) or _lost_connection(error.orig)
+
+
+def _mark_lost_connections(context: ExceptionContext) -> None:
+    # Tell SQLAlchemy what psycopg had not noticed yet: it then invalidates the connection,
+    # so it is never handed out again, with or without the pool's pre-ping.
+    if not context.is_disconnect and _lost_connection(context.original_exception):
+        context.is_disconnect = True
+
+
+def lost_connection_behind(error: BaseException) -> DBAPIError | None:
+    """The lost-connection error among the causes of `error` (itself included), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if is_disconnect(current):
+            return current  # type: ignore[return-value]
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when no connection could be opened at all (the server is stopped or restarting).
+
+    Nothing ran, so this is the 503 page, not an internal error; a retry would only fail again.
+    """
+    return isinstance(error, OperationalError) and error.statement is None
 
 
 def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
@@ -79,12 +136,24 @@ def init_app(app: Flask) -> None:
     create_app installs RetrySafeRequests right around Flask, so a retry runs no other
     middleware twice.
     """
+    listen_once(Engine, "handle_error", _mark_lost_connections)
     if not event.contains(Session, "after_flush", _note_flush):
         event.listen(Session, "after_flush", _note_flush)
         event.listen(Session, "do_orm_execute", _note_statement)
 
+    @app.errorhandler(PendingRollbackError)
+    def _used_after_loss(error: PendingRollbackError) -> tuple[Response | str, int]:
+        # Clean-up code (a `finally:` re-applying the tenant scope) touched the session after
+        # its connection was lost, and its error hid the loss: answer the loss.
+        lost = lost_connection_behind(error)
+        return _database_error(lost) if lost is not None else unhandled(error)
+
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError) -> tuple[Response | str, int]:
+        if is_unreachable(error):
+            log.error("database unreachable (request %s): %s", g.get("request_id"), error.orig)
+            _discard_session()
+            return _unavailable()
         if not is_disconnect(error):
             return unhandled(error)
         safe = request.method in SAFE_METHODS and not wrote_anything()

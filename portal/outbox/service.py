@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.disconnects import is_disconnect
 from portal.extensions import db, listen_once
 from portal.outbox.models import DONE, FAILED, PENDING, RUNNING, OutboxItem
 from portal.timeutil import utcnow
@@ -231,7 +232,7 @@ def run(item_id: int) -> str:
         _set_outcome(item_id, attempt, DONE, None)
         db.session.commit()
     except DBAPIError as exc:
-        if not exc.connection_invalidated:
+        if not is_disconnect(exc):
             raise
         db.session.rollback()
         log.warning("outbox item %s: connection lost while marking it done", item_id)
@@ -298,7 +299,7 @@ def _record(item_id: int, attempt: int, status: str, error: str | None) -> str:
             return status
         except DBAPIError as exc:
             db.session.rollback()
-            if not exc.connection_invalidated or tries == RECORD_ATTEMPTS:
+            if not is_disconnect(exc) or tries == RECORD_ATTEMPTS:
                 raise
             log.warning("outbox item %s: connection lost recording %s, retrying", item_id, status)
             time.sleep(0.2 * tries)

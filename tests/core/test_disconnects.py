@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 
+import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
+from portal.disconnects import _mark_lost_connections, is_disconnect
 from portal.extensions import db
 from portal.outbox.models import OutboxItem
 from tests.conftest import count_rows
@@ -112,3 +117,61 @@ def test_a_clean_up_failure_after_the_response_is_logged_not_a_500(
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "finished"
     assert "session clean-up failed" in caplog.text
+
+
+def test_a_database_that_cannot_be_reached_gives_the_503_page(
+    make_app: Callable[..., Flask], committed_app: Flask
+) -> None:
+    # Nothing listens on port 1: as when PostgreSQL is stopped or restarting.
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app.add_url_rule("/test/read", "test_read", lambda: str(db.session.execute(text("SELECT 1"))))
+    response = app.test_client().get("/test/read", headers={"X-Request-ID": "req-unreachable"})
+    assert response.status_code == 503
+    assert "req-unreachable" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        psycopg.OperationalError(
+            "consuming input failed: server closed the connection unexpectedly"
+        ),
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+    ],
+)
+def test_a_loss_psycopg_had_not_marked_broken_still_counts_as_a_disconnect(original) -> None:
+    # Seen under pg_terminate_backend (tests/faults): SQLAlchemy did not invalidate these.
+    error = OperationalError("SELECT 1", {}, original)
+    assert not error.connection_invalidated
+    assert is_disconnect(error)
+
+
+def test_other_database_errors_are_not_disconnects() -> None:
+    timeout = psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+    assert not is_disconnect(OperationalError("SELECT 1", {}, timeout))
+
+
+def test_sqlalchemy_is_told_so_it_invalidates_the_connection(base_app: Flask) -> None:
+    lost = psycopg.OperationalError("consuming input failed: server closed the connection")
+    context = SimpleNamespace(is_disconnect=False, original_exception=lost)
+    assert event.contains(Engine, "handle_error", _mark_lost_connections)
+    _mark_lost_connections(context)  # type: ignore[arg-type]
+    assert context.is_disconnect is True
+
+
+def test_a_loss_hidden_by_clean_up_code_is_still_answered_as_a_loss(
+    fault_app: Flask, faults: Faults
+) -> None:
+    def read_then_clean_up() -> str:
+        try:
+            return faults.read()
+        finally:
+            # As system_scope's `finally:` re-applies the tenant scope: on a lost connection
+            # this raises PendingRollbackError, and the loss becomes its context.
+            db.session.execute(text("SELECT 1"))
+
+    fault_app.add_url_rule("/test/cleanup", "test_cleanup", read_then_clean_up)
+    faults.kills_left = 1
+    response = fault_app.test_client().get("/test/cleanup")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "read 42 call 2"

@@ -101,6 +101,11 @@ class _SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.sink.before_accept is not None:
+            # Received, not yet accepted: a reply here means the message is not kept.
+            reply = self.sink.before_accept()
+            if reply:
+                return reply
         message = message_from_bytes(envelope.content, policy=policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)  # type: ignore[arg-type]
@@ -119,6 +124,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self.reject_code: int | None = None
         self.on_accept: Callable[[], Any] | None = None
+        self.before_accept: Callable[[], str | None] | None = None
         self.controller = Controller(_SinkHandler(self), hostname="127.0.0.1", port=self.port)
 
     @property
@@ -136,6 +142,7 @@ class SmtpSink:
             self.messages.clear()
         self.reject_code = None
         self.on_accept = None
+        self.before_accept = None
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
@@ -181,6 +188,14 @@ class _AppProcess:
             self.proc = None
             self._log.close()
 
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a lost host would: no clean-up, no acks."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+            self._log.close()
+
     def log(self) -> str:
         return self.logfile.read_text(errors="replace")
 
@@ -213,9 +228,17 @@ class GunicornServer(_AppProcess):
     """The app under gunicorn in its own process, for what only a real WSGI server shows
     (raw request bytes werkzeug's server would re-quote, gunicorn's own error answers)."""
 
-    def __init__(self, env: dict[str, str], logfile: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], logfile: Path, workers: int = 1, threads: int = 2
+    ) -> None:
         super().__init__(env, logfile)
         self.port = free_port()
+        self.workers = workers
+        self.threads = threads
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         self._spawn(
@@ -223,12 +246,14 @@ class GunicornServer(_AppProcess):
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            "1",
+            str(self.workers),
+            "--worker-class",
+            "gthread",
             "--threads",
-            "2",
+            str(self.threads),
             "wsgi:app",
         )
-        wait_for(self._answers, timeout=30)
+        wait_for(self._answers, timeout=60)
 
     def _answers(self) -> bool:
         try:
