@@ -16,3 +16,8 @@ def format_nok(ore: int) -> str:
     kroner = Decimal(ore) / 100
     pattern = _WHOLE if ore % 100 == 0 else _WITH_ORE
     return format_decimal(kroner, format=pattern, locale="nb") + "\u00a0kr"
+
+
+def format_number(value: Decimal | float | int) -> str:
+    """A measured value as Norwegian readers write it: 1 234,5 (no trailing zeros)."""
+    return format_decimal(value, format="#,##0.###", locale="nb")

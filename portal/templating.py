@@ -10,7 +10,7 @@ from flask import Flask, current_app, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
-from portal.money import format_nok
+from portal.money import format_nok, format_number
 from portal.timeutil import local_time
 
 # A signed CSRF token per session token, reused for a minute: signing one for every page (the
@@ -55,3 +55,4 @@ def init_app(app: Flask) -> None:
     # The one way a template shows a stored moment: Norwegian time, Norwegian date format.
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["nok"] = format_nok
+    app.jinja_env.filters["number"] = format_number

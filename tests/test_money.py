@@ -23,3 +23,13 @@ def test_amounts_are_written_the_norwegian_way(ore: int, shown: str) -> None:
 
 def test_the_template_filter_is_the_same_function(app) -> None:
     assert app.jinja_env.filters["nok"] is format_nok
+
+
+def test_measured_values_use_a_decimal_comma_and_no_trailing_zeros() -> None:
+    from decimal import Decimal
+
+    from portal.money import format_number
+
+    assert format_number(Decimal("20.0")) == "20"
+    assert format_number(Decimal("38.50")) == "38,5"
+    assert format_number(Decimal("1234.125")) == "1\u00a0234,125"
