@@ -5,7 +5,6 @@ Services add and flush, never commit; the request commits once. Every change is 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from flask import abort
@@ -18,9 +17,9 @@ from portal.accounts.models import User
 from portal.billing import entitlements
 from portal.content.rendering import sanitise
 from portal.extensions import db
-from portal.orgs import audit, scoping
+from portal.orgs import scoping
 from portal.orgs import service as orgs_service
-from portal.orgs.models import Organization, OrgAuditEntry
+from portal.orgs.models import Organization
 from portal.timeutil import utcnow
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import ConflictError, WorkspaceError
@@ -28,7 +27,6 @@ from portal.workspace.models import (
     NEXT_STATUSES,
     Comment,
     Item,
-    Measure,
     SectionContent,
     Snapshot,
     Template,
@@ -322,34 +320,6 @@ def check_owner(org: Organization, owner_id: int | None) -> int | None:
     if owner_id not in member_ids:
         raise WorkspaceError(_("Den ansvarlige må være medlem av organisasjonen."))
     return owner_id
-
-
-def recent_activity(org: Organization, limit: int = 10) -> list[OrgAuditEntry]:
-    return list(
-        db.session.scalars(
-            audit.entries_query(org)
-            .where(OrgAuditEntry.action.like(activity.PREFIX + "%"))
-            .limit(limit)
-        )
-    )
-
-
-def measures_due(org: Organization, today: date, days: int = 30, limit: int = 10) -> list[Any]:
-    """Open measures ending within `days` (or already overdue), soonest first, with their
-    workbook — one statement."""
-    query = (
-        select(Measure, Workbook.title)
-        .join(Workbook, Workbook.id == Measure.workbook_id)
-        .where(
-            Measure.org_id == org.id,
-            Measure.status.in_(("planned", "in_progress")),
-            Measure.end_date.is_not(None),
-            Measure.end_date <= today + timedelta(days=days),
-        )
-        .order_by(Measure.end_date, Measure.id)
-        .limit(limit)
-    )
-    return list(db.session.execute(query))
 
 
 def section_content_by_key(org: Organization, workbook: Workbook, key: str) -> SectionContent:

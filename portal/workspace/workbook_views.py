@@ -13,6 +13,7 @@ from portal.workspace import (
     activity,
     cache,
     documents,
+    feed,
     labels,
     method,
     progress,
@@ -43,9 +44,9 @@ def front() -> str:
             done=done,
             focus=focus,
             gaps=gaps,
-            due=service.measures_due(org, date.today()),
+            due=feed.measures_due(org, date.today()),
             today=date.today(),
-            activity=[(e, activity.describe(e)) for e in service.recent_activity(org)],
+            activity=[(e, activity.describe(e)) for e in feed.recent_activity(org)],
         ),
     )
 
@@ -169,7 +170,7 @@ def status(workbook_id: int) -> Any:
 
 @bp.get("/history")
 def history() -> str:
-    entries = service.recent_activity(g.org, limit=200)
+    entries = feed.recent_activity(g.org, limit=200)
     return render_template(
         "workspace/history.html",
         **page(activity=[(e, activity.describe(e)) for e in entries]),
@@ -188,7 +189,7 @@ def panel_context() -> dict[str, Any]:
             "done": progress.completion(org, workbooks[:5]),
             "focus": focus,
             "gaps": summary(focus)["gaps"] if focus else [],
-            "due": service.measures_due(org, date.today(), limit=5),
+            "due": feed.measures_due(org, date.today(), limit=5),
         }
 
     return {"workspace_panel": workspace_panel}

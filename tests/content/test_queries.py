@@ -3,8 +3,7 @@ cold, whatever its number of tags and links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -21,23 +20,7 @@ from portal.extensions import db
 from tests.conftest import login_as
 from tests.content.conftest import Readers
 from tests.support.database import ThrowawayDatabase, terminate_backends
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        # Savepoints belong to the test harness; set_config to the tenancy layer (orgs, RLS).
-        skip = ("SAVEPOINT", "RELEASE", "ROLLBACK", "SELECT SET_CONFIG")
-        if not statement.lstrip().upper().startswith(skip):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
+from tests.support.statements import counting
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "subscriber"])

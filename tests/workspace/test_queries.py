@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from portal.orgs import scoping
 from portal.workspace import cache, planning
+from tests.support.statements import counting
 from tests.workspace.factories import add_benefit, add_goal, add_measure, add_risk, make_workbook
 
 # Including the tenant guard (user, organisation, membership) and the header's org switcher.
 LIMITS = {"{id}/": 12, "{id}/dashboard": 8, "": 17}
 # Unchanged workbooks reuse what their version computed (portal/workspace/cache.py).
 CACHED = {"{id}/": 5, "{id}/dashboard": 5, "": 10}
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        # Savepoints belong to the test harness; set_config to the tenancy layer.
-        skip = ("SAVEPOINT", "RELEASE", "ROLLBACK", "SELECT SET_CONFIG")
-        if not statement.lstrip().upper().startswith(skip):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def fill(acme, wb, goals: int, measures: int) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.outbox.models import OutboxItem
-from portal.workspace import activity, planning, service, snapshots
+from portal.workspace import activity, feed, planning, service, snapshots
 from portal.workspace.errors import ConflictError, WorkspaceError
 from portal.workspace.models import Goal, Measure
 from tests.workspace.factories import add_goal, add_measure, make_workbook
@@ -55,7 +55,7 @@ def test_changes_are_audited_as_readable_sentences(acme, wb) -> None:
     with scoping.org_scope(acme.org):
         values = {"status": "in_progress", "effect": 5}
         planning.save(acme.org, acme.editor, wb, measure, values)
-        entries = service.recent_activity(acme.org)
+        entries = feed.recent_activity(acme.org)
     sentences = [activity.describe(e) for e in entries]
     assert sentences[0] == (
         "Editor Acme AS endret tiltaket «Nettbutikk»: status: Planlagt → Pågår; effekt: 3 → 5."
