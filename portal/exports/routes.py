@@ -123,6 +123,8 @@ def _writable(view: Callable[..., Any]) -> Callable[..., Any]:
 def import_preview() -> ResponseReturnValue:
     """Upload an XLSX to a workbook and see what it would change; nothing is written."""
     form = ImportForm()
+    if not form.is_submitted():
+        form.workbook_id.data = _workbook_filter()  # from the workbook's export page
     if not form.validate_on_submit():
         return _import_page(form, status=422 if form.is_submitted() else 200)
     try:

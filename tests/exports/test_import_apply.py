@@ -410,3 +410,13 @@ def test_forgotten_uploads_are_swept(app: Flask, acme: Tenant, wb: Workbook) -> 
     with pytest.raises(ValueError):
         storage.staged_upload("../../etc/passwd")
     assert db.session.scalar(select(Workbook.id).where(Workbook.id == wb.id)) == wb.id
+
+
+def test_the_workbooks_export_page_leads_to_its_import(
+    client: FlaskClient, login: Any, acme: Tenant, wb: Workbook
+) -> None:
+    login(client, acme.editor)
+    page = client.get(f"/orgs/acme/exports/?workbook_id={wb.id}").get_data(as_text=True)
+    assert f'href="/orgs/acme/exports/import?workbook_id={wb.id}"' in page
+    form = client.get(f"{IMPORT}?workbook_id={wb.id}").get_data(as_text=True)
+    assert re.search(rf'name="workbook_id"[^>]*value="{wb.id}"', form)
