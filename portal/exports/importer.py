@@ -18,6 +18,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from portal.content.rendering import strip_text
 from portal.exports import labels
 from portal.exports import xlsx_layout as layout
 from portal.exports.document import BENEFIT_TYPES, MEASURE_STATUSES
@@ -113,7 +114,8 @@ def _value(column: layout.Column, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return [] if kind == layout.IDS else None
     if kind == layout.TEXT:
-        return labels.xml_safe(str(value)).strip()
+        # As the workspace's forms take plain fields: no tags, no control characters.
+        return strip_text(labels.xml_safe(str(value)))
     if kind in (layout.ID, layout.INT, layout.SCALE):
         number = _number(value)
         if number != number.to_integral_value() or number < (1 if kind != layout.INT else 0):

@@ -145,3 +145,8 @@ def test_a_zip_that_is_not_a_workbook_is_refused(app: Flask) -> None:
 def test_a_sheet_with_other_columns_is_named(app: Flask) -> None:
     parsed = read_workbook(edited(Tiltak__B1="Navn"))
     assert "Arket «Tiltak» har ikke kolonnene fra eksporten." in parsed.problems
+
+
+def test_text_cells_lose_tags_as_the_workspace_forms_do(app: Flask) -> None:
+    parsed = read_workbook(edited(Tiltak__B2="<b>Ny</b> løsning <script>x</script>& mer"))
+    assert parsed.rows["measures"][0].values["title"] == "Ny løsning & mer"
