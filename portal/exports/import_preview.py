@@ -197,11 +197,18 @@ def preview(doc: Document, parsed: Parsed, members: Members | None = None) -> Pr
             units[row.id] = str(row.values["unit"])
     for sheet in layout.SHEETS:
         twins = _twins(sheet, parsed.rows.get(sheet.key, []), existing.get(sheet.key, {}))
+        seen: set[int] = set()
         for row in parsed.rows.get(sheet.key, []):
             place = where(sheet.title(), row.number)
             if sheet is layout.MEASUREMENTS:
                 _measurement(doc, row, place, units, result)
                 continue
+            if row.id is not None and row.id in seen:
+                result.problems.append(
+                    _("%(where)s: ID %(id)s står allerede på en rad over.", where=place, id=row.id)
+                )
+                continue
+            seen.add(row.id or 0)
             title = _title(row.values)
             for key, known, name in (("goal_ids", goal_ids, _("mål")),
                                      ("measure_ids", measure_ids, _("tiltak"))):  # fmt: skip

@@ -150,3 +150,8 @@ def test_a_sheet_with_other_columns_is_named(app: Flask) -> None:
 def test_text_cells_lose_tags_as_the_workspace_forms_do(app: Flask) -> None:
     parsed = read_workbook(edited(Tiltak__B2="<b>Ny</b> løsning <script>x</script>& mer"))
     assert parsed.rows["measures"][0].values["title"] == "Ny løsning & mer"
+
+
+def test_an_id_on_two_rows_is_a_problem(app: Flask) -> None:
+    result = preview(full_document(), read_workbook(edited(Tiltak__A3=201)))
+    assert result.problems == ["Rad 3 i «Tiltak»: ID 201 står allerede på en rad over."]
