@@ -4,9 +4,11 @@ the workers' memory over many jobs.
 1. Renders a typical document (20 goals, 50 measures) and a large one (20 goals, 500 measures)
    in every format, in-process, best of a few runs.
 2. Starts a throwaway PostgreSQL database, its own redis-server and two `celery worker`
-   processes (solo pool, as the compose worker runs one task at a time per process), queues
-   JOBS export jobs through the outbox like the web does, and times them to the last `done`.
-3. Reads each worker's resident memory after the first tenth of the jobs and at the end
+   processes (solo pool, as the compose worker runs one task at a time per process), seeds a
+   typical workbook through the workspace's services, queues JOBS (BENCH_EXPORT_JOBS, 100)
+   PDF export jobs of it through the outbox like the web does, and times them to the last
+   `done`; then a tenth as many organisation data exports, timed the same way.
+3. Reads each worker's resident memory after the first tenth of the PDF jobs and at their end
    (VmRSS), and its peak (VmHWM), from /proc.
 """
 
@@ -19,6 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from flask_migrate import upgrade
@@ -26,6 +31,7 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.accounts import service as accounts_service
+from portal.accounts.models import User
 from portal.exports import service
 from portal.exports.models import DONE, ExportJob
 from portal.exports.render_docx import render_docx
@@ -35,12 +41,17 @@ from portal.exports.render_xlsx import render_xlsx
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.orgs import service as orgs_service
+from portal.orgs.models import Organization
+from portal.workspace import planning, templates_loader
+from portal.workspace import service as workspace
+from portal.workspace.models import Goal, Measure
 from tests.exports.documents import sized_document
 from tests.support.database import ThrowawayDatabase
 from tests.support.services import RedisServer, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = int(os.environ.get("BENCH_EXPORT_JOBS", "100"))
+GOALS, READINGS, MEASURES = 20, 6, 50  # the typical workbook of issue 11
 RENDERERS = {"pdf": render_pdf, "docx": render_docx, "xlsx": render_xlsx, "md": render_markdown}
 
 
@@ -80,6 +91,70 @@ def memory(pid: int) -> tuple[int, int]:
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+def seed() -> tuple[User, int, int]:
+    """An owner, an organisation and a typical workbook (GOALS goals with READINGS readings
+    each, MEASURES measures linked to them), written through the workspace's own services."""
+    owner = accounts_service.create_user("eier@example.org", "Eva", None, verified=True)
+    org = orgs_service.create_organization(owner, "Bench AS", "bench", "f@example.org")
+    templates_loader.load()
+    template = next(t for t in workspace.latest_templates() if t.key == "ikt-strategi")
+    year = date.today().year
+    with scoping.org_scope(org):
+        wb = workspace.create_workbook(org, owner, template, "Typisk arbeidsbok", year, year + 3)
+        goals = []
+        for n in range(GOALS):
+            goal = planning.save(org, owner, wb, Goal(), {
+                "title": f"Mål {n} for økt digitalisering", "indicator_unit": "%",
+                "baseline": Decimal(n), "target": Decimal(100), "owner_id": owner.id,
+            })  # fmt: skip
+            for m in range(READINGS):
+                planning.add_measurement(org, owner, wb, goal, date(year, 1 + m, 1),
+                                         Decimal(m * 5), "")  # fmt: skip
+            goals.append(goal)
+        for n in range(MEASURES):
+            planning.save(org, owner, wb, Measure(), {
+                "title": f"Tiltak {n}: innføre løsning for område {n % 17}",
+                "description": "Beskrivelse med æøå " * 4, "owner_id": owner.id,
+                "priority": n % 3 + 1, "effect": n % 5 + 1, "effort": (n + 2) % 5 + 1,
+                "investment_nok": Decimal(n * 1000), "operating_nok": Decimal(n * 100),
+                "start_date": date(year, 1, 1), "end_date": date(year + 1, 1 + n % 12, 1),
+                "status": "planned", "milestones": [],
+            }, goal_ids=[goals[n % GOALS].id])  # fmt: skip
+    db.session.commit()
+    return owner, org.id, wb.id
+
+
+def run_jobs(
+    org_id: int,
+    count: int,
+    request: Callable[[Organization], None],
+    workers: list[subprocess.Popen[bytes]],
+) -> tuple[float, list[tuple[int, int]]]:
+    """Request `count` jobs as the web does and wait for them all to be done: the seconds it
+    took, and the workers' memory once the first tenth were done."""
+
+    def done() -> int:
+        with scoping.system_scope():
+            count = db.session.scalar(
+                select(func.count(ExportJob.id)).where(ExportJob.status == DONE)
+            )
+        db.session.commit()
+        return count
+
+    before = done()
+    started = time.perf_counter()
+    early: list[tuple[int, int]] = []
+    tenth = max(count // 10, 1)
+    for n in range(count):
+        request(orgs_service.get_by_id(org_id))
+        db.session.commit()  # the outbox entry is handed to Redis after commit
+        if n + 1 == tenth:
+            wait_for(lambda: done() >= before + tenth, timeout=300, interval=0.1)
+            early = [memory(w.pid) for w in workers]
+    wait_for(lambda: done() >= before + count, timeout=1800, interval=0.2)
+    return time.perf_counter() - started, early
 
 
 def jobs_per_minute() -> None:
@@ -132,36 +207,28 @@ def jobs_per_minute() -> None:
             )
         time.sleep(6)  # the workers connect and import the portal
         with app.app_context():
-            owner = accounts_service.create_user("eier@example.org", "Eva", None, verified=True)
-            org = orgs_service.create_organization(owner, "Bench AS", "bench", "f@example.org")
-            db.session.commit()
-            org_id = org.id
+            owner, org_id, workbook_id = seed()
 
-            def done() -> int:
-                with scoping.system_scope():
-                    count = db.session.scalar(
-                        select(func.count(ExportJob.id)).where(ExportJob.status == DONE)
-                    )
-                db.session.commit()
-                return count
+            def pdf_job(org: Organization) -> None:
+                service.request_export(org, owner, workbook_id, "pdf", "nb")
 
-            started = time.perf_counter()
-            early: list[tuple[int, int]] = []
-            for n in range(JOBS):
-                org = orgs_service.get_by_id(org_id)
+            def data_job(org: Organization) -> None:
                 service.request_org_data_export(org, owner, "nb")
-                db.session.commit()  # the outbox entry is handed to Redis after commit
-                if n == JOBS // 10:
-                    wait_for(lambda: done() >= JOBS // 10, timeout=120, interval=0.1)
-                    early = [memory(w.pid) for w in workers]
-            wait_for(lambda: done() >= JOBS, timeout=600, interval=0.2)
-            elapsed = time.perf_counter() - started
-        late = [memory(w.pid) for w in workers]
-        print(f"\n{JOBS} organisation data export jobs, two solo workers: {elapsed:.1f} s, "
-              f"{JOBS / elapsed * 60:.0f} jobs per minute")  # fmt: skip
+
+            elapsed, early = run_jobs(org_id, JOBS, pdf_job, workers)
+            late = [memory(w.pid) for w in workers]
+            data_jobs = max(JOBS // 10, 1)
+            data_elapsed, _early = run_jobs(org_id, data_jobs, data_job, workers)
+        print(f"\n{JOBS} PDF export jobs of a typical workbook ({GOALS} goals, {MEASURES} "
+              f"measures), two solo workers: {elapsed:.1f} s, {JOBS / elapsed * 60:.0f} jobs "
+              f"per minute")  # fmt: skip
         for n, ((rss_early, _), (rss_late, peak)) in enumerate(zip(early, late, strict=True)):
-            print(f"worker {n}: RSS after {JOBS // 10} jobs {rss_early} MB, after {JOBS} jobs "
-                  f"{rss_late} MB, peak {peak} MB")  # fmt: skip
+            print(f"worker {n}: RSS after {max(JOBS // 10, 1)} jobs {rss_early} MB, after "
+                  f"{JOBS} jobs {rss_late} MB, peak {peak} MB")  # fmt: skip
+        print(
+            f"{data_jobs} organisation data export jobs (JSON, and the workbook as PDF and "
+            f"XLSX): {data_elapsed:.1f} s, {data_jobs / data_elapsed * 60:.0f} jobs per minute"
+        )
     finally:
         for worker in workers:
             worker.terminate()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import HiddenField, IntegerField, SelectField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.orgs.mixins import MAX_ID
 
@@ -57,4 +57,15 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("Excel-fil (.xlsx) i eksportens oppsett"),
         validators=[FileRequired(_l("Velg en fil."))],
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """The confirm step carries only the signed token of the preview it confirms."""
+
+    token = HiddenField(
+        validators=[
+            InputRequired(_l("Forhåndsvisningen mangler. Last opp filen på nytt.")),
+            Length(max=1000, message=_l("Forhåndsvisningen mangler. Last opp filen på nytt.")),
+        ]
     )

@@ -1,7 +1,7 @@
-"""Excel back in: read an upload in the export's layout, safely, and preview what it would change.
+"""Excel back in: read an upload in the export's layout, safely, into typed rows.
 
-Nothing here writes: `read_workbook` turns bytes into typed rows (or problems in words), and
-`preview` compares them with the workbook as it is (a Document), row by row, by id.
+Nothing here writes: `read_workbook` turns bytes into typed rows (or problems in words);
+`import_preview.preview` compares them with the workbook as it is.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from portal.content.rendering import strip_text
 from portal.exports import labels
 from portal.exports import xlsx_layout as layout
-from portal.exports.document import BENEFIT_TYPES, MEASURE_STATUSES, Document
+from portal.exports.document import BENEFIT_TYPES, MEASURE_STATUSES
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # a zip bomb unpacks to far more
@@ -52,28 +53,6 @@ class Parsed:
     problems: list[str] = field(default_factory=list)
 
 
-@dataclass
-class Change:
-    sheet: str
-    row: int
-    id: int | None
-    title: str
-    # Field label → (before, after), for changed rows.
-    fields: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-
-@dataclass
-class Preview:
-    created: list[Change] = field(default_factory=list)
-    changed: list[Change] = field(default_factory=list)
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def _check_archive(data: bytes) -> None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportRefused(_("Filen er for stor (høyst 2 MB)."))
@@ -87,7 +66,7 @@ def _check_archive(data: bytes) -> None:
             raise ImportRefused(_("Filen er ikke en Excel-fil (.xlsx)."))
 
 
-def _where(sheet: str, number: int) -> str:
+def where(sheet: str, number: int) -> str:
     return _("Rad %(row)s i «%(sheet)s»", row=number, sheet=sheet)
 
 
@@ -135,7 +114,8 @@ def _value(column: layout.Column, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return [] if kind == layout.IDS else None
     if kind == layout.TEXT:
-        return labels.xml_safe(str(value)).strip()
+        # As the workspace's forms take plain fields: no tags, no control characters.
+        return strip_text(labels.xml_safe(str(value)))
     if kind in (layout.ID, layout.INT, layout.SCALE):
         number = _number(value)
         if number != number.to_integral_value() or number < (1 if kind != layout.INT else 0):
@@ -208,7 +188,7 @@ def read_workbook(data: bytes) -> Parsed:
                 if any(c.data_type == "f" for c in row):
                     raise ImportRefused(
                         _("%(where)s har en formel. Lim inn verdier i stedet for formler.",
-                          where=_where(ws.title, number))
+                          where=where(ws.title, number))
                     )  # fmt: skip
                 values = [c.value for c in row][: len(sheet.columns)]
                 if all(v is None or str(v).strip() == "" for v in values):
@@ -218,9 +198,7 @@ def read_workbook(data: bytes) -> Parsed:
                     try:
                         typed[column.key] = _value(column, value)
                     except ValueError:
-                        parsed.problems.append(
-                            f"{_where(ws.title, number)}: {_problem_for(column)}"
-                        )
+                        parsed.problems.append(f"{where(ws.title, number)}: {_problem_for(column)}")
                 found.append(Row(sheet.key, number, typed))
             parsed.rows[sheet.key] = found
     finally:
@@ -236,111 +214,3 @@ def _header_labels(sheet: layout.Sheet) -> list[list[str]]:
         with force_locale(locale):
             found.append(sheet.labels())
     return found
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return labels.yes_no(value)
-    if isinstance(value, date):
-        return labels.day(value)
-    if isinstance(value, Decimal):
-        return labels.number(value)
-    return "" if value is None else str(value)
-
-
-def _same(before: Any, after: Any) -> bool:
-    if isinstance(before, bool) or isinstance(after, bool):
-        return before == after
-    if isinstance(before, Decimal | int | float) and isinstance(after, Decimal | int | float):
-        return Decimal(str(before)) == Decimal(str(after))
-    if isinstance(before, str) and isinstance(after, str):
-        # Leading and trailing blanks (a tab, a line break) are no edit worth a change.
-        return before.strip() == after.strip()
-    if before in (None, "", []) and after in (None, "", []):
-        return True
-    return before == after
-
-
-def _existing(doc: Document) -> dict[str, dict[int, dict[str, Any]]]:
-    return {
-        "goals": {g.id: vars(g) for g in doc.goals},
-        "measures": {m.id: vars(m) for m in doc.measures},
-        "benefits": {b.id: vars(b) for b in doc.benefits},
-        "risks": {r.id: vars(r) for r in doc.risks},
-    }
-
-
-def preview(doc: Document, parsed: Parsed) -> Preview:
-    """What applying the upload to the workbook would create, change and leave alone.
-
-    A row's id must be one of this workbook's rows (another workbook's or organisation's id is
-    a problem, never a match); read-only columns (progress, risk score) are ignored.
-    """
-    result = Preview(problems=list(parsed.problems))
-    existing = _existing(doc)
-    goal_ids = set(existing["goals"])
-    measure_ids = set(existing["measures"])
-    for sheet in layout.SHEETS:
-        for row in parsed.rows.get(sheet.key, []):
-            where = _where(sheet.title(), row.number)
-            title = str(row.values.get("title") or row.values.get("description") or "")
-            if sheet is layout.MEASUREMENTS:
-                _measurement(doc, row, where, result)
-                continue
-            for key, known, name in (("goal_ids", goal_ids, _("mål")),
-                                     ("measure_ids", measure_ids, _("tiltak"))):  # fmt: skip
-                unknown = [i for i in row.values.get(key) or [] if i not in known]
-                if unknown:
-                    result.problems.append(
-                        _("%(where)s: %(kind)s med ID %(ids)s finnes ikke i arbeidsboken.",
-                          where=where, kind=name, ids=_shown(unknown))
-                    )  # fmt: skip
-            if not title.strip():
-                result.problems.append(
-                    _("%(where)s mangler tittel eller beskrivelse.", where=where)
-                )
-                continue
-            if row.id is None:
-                result.created.append(Change(sheet.key, row.number, None, title))
-                continue
-            before = existing[sheet.key].get(row.id)
-            if before is None:
-                result.problems.append(
-                    _("%(where)s: ID %(id)s finnes ikke i denne arbeidsboken.", where=where,
-                      id=row.id)
-                )  # fmt: skip
-                continue
-            change = Change(sheet.key, row.number, row.id, title)
-            for column in sheet.columns:
-                if column.read_only or column.key == "id" or column.key not in row.values:
-                    continue
-                old = before.get(column.key)
-                new = row.values[column.key]
-                if not _same(old, new):
-                    change.fields[column.label()] = (_shown(old), _shown(new))
-            if change.fields:
-                result.changed.append(change)
-            else:
-                result.unchanged += 1
-    return result
-
-
-def _measurement(doc: Document, row: Row, where: str, result: Preview) -> None:
-    goal = next((g for g in doc.goals if g.id == row.values.get("goal_id")), None)
-    if goal is None:
-        result.problems.append(_("%(where)s: målet finnes ikke i arbeidsboken.", where=where))
-        return
-    if row.values.get("date") is None or row.values.get("value") is None:
-        result.problems.append(_("%(where)s: en måling trenger dato og verdi.", where=where))
-        return
-    seen = any(
-        m.date == row.values["date"] and _same(m.value, row.values["value"])
-        for m in goal.measurements
-    )
-    if seen:
-        result.unchanged += 1
-    else:
-        # Measurements are append-only: a new or corrected reading is a new row.
-        result.created.append(Change("measurements", row.number, None, goal.title))

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from portal.exports import service, storage
-from portal.exports.forms import ExportForm, ImportForm, OrgDataForm
+from portal.exports import imports, service, storage
+from portal.exports.forms import ConfirmImportForm, ExportForm, ImportForm, OrgDataForm
 from portal.exports.models import DONE, FAILED, ExportJob
 from portal.exports.service import ExportError
+from portal.extensions import db
 from portal.form_flow import handle_form, put_refusal
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.orgs.mixins import MAX_ID
+from portal.orgs.models import PERMISSIONS
+from portal.refused import Refused
 from portal.templating import current_locale
+from portal.workspace import service as workspace
+from portal.workspace.errors import WorkspaceError
 
 bp = org_blueprint("exports", __name__, "/exports")
 
@@ -84,27 +91,87 @@ def _to_job(job: ExportJob) -> Response:
     return redirect(url_for("exports.job", job_id=job.id), code=303)
 
 
+def _import_page(
+    form: ImportForm, staged: imports.Staged | None = None, status: int = 200
+) -> tuple[str, int]:
+    page = render_template(
+        "exports/import.html",
+        org=g.org,
+        membership=g.membership,
+        form=form,
+        staged=staged,
+        read_only=workspace.is_read_only(g.org),
+    )
+    return page, status
+
+
+def _writable(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Editors, while the organisation has access: a lapsed workspace takes no import."""
+
+    @require_role(PERMISSIONS["edit_workspace"])
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if workspace.is_read_only(g.org):
+            return _import_page(ImportForm(formdata=None), status=403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.route("/import", methods=["GET", "POST"])
-@require_role("editor")
+@_writable
 def import_preview() -> ResponseReturnValue:
     """Upload an XLSX to a workbook and see what it would change; nothing is written."""
     form = ImportForm()
-    preview = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            preview = service.preview_import(
-                g.org, form.workbook_id.data or 0, form.file.data.read(), current_locale()
-            )
-        except ExportError as exc:
-            put_refusal(form, exc, "file")
-            status = 422
-    elif form.is_submitted():
-        status = 422
-    page = render_template(
-        "exports/import.html", org=g.org, membership=g.membership, form=form, preview=preview
-    )
-    return page, status
+    if not form.is_submitted():
+        form.workbook_id.data = _workbook_filter()  # from the workbook's export page
+    if not form.validate_on_submit():
+        return _import_page(form, status=422 if form.is_submitted() else 200)
+    try:
+        staged = imports.preview_import(
+            g.org, g.membership.user, form.workbook_id.data or 0, form.file.data.read(),
+            current_locale(),
+        )  # fmt: skip
+    except ExportError as exc:
+        put_refusal(form, exc, "file")
+        return _import_page(form, status=422)
+    return _import_page(form, staged, 200 if staged.preview.ok else 422)
+
+
+@bp.post("/import/confirm")
+@_writable
+def import_confirm() -> ResponseReturnValue:
+    """Apply the previewed upload the token names, in one transaction; a stale preview is shown
+    again instead, fresh, and a preview with problems writes nothing."""
+    confirm = ConfirmImportForm()
+    form = ImportForm(formdata=None)
+    if not confirm.validate_on_submit():
+        form.form_errors.extend(_form_messages(confirm))
+        return _import_page(form, status=422)
+    try:
+        staged = imports.confirm_import(
+            g.org, g.membership.user, confirm.token.data or "", current_locale()
+        )
+    except Refused as exc:
+        db.session.rollback()
+        put_refusal(form, exc)
+        return _import_page(form, status=409 if isinstance(exc, WorkspaceError) else 422)
+    form.workbook_id.data = staged.workbook_id
+    if not staged.applied:
+        return _import_page(form, staged, 409 if staged.stale else 422)
+    db.session.commit()
+    flash(
+        _("Endringene fra Excel-filen er lagret: %(created)s nye, %(changed)s endret.",
+          created=len(staged.preview.created), changed=len(staged.preview.changed)),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for("workspace.workbook", workbook_id=staged.workbook_id), code=303)
+
+
+def _form_messages(form: ConfirmImportForm) -> list[str]:
+    return [str(m) for messages in form.errors.values() for m in messages] or [
+        _("Forhåndsvisningen mangler. Last opp filen på nytt.")
+    ]
 
 
 def _status(job: ExportJob) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
-from portal.exports import builder, importer, orgdata, storage
+from portal.exports import builder, orgdata, storage
 from portal.exports.document import Document
 from portal.exports.models import (
     DONE,
@@ -155,25 +155,6 @@ def install() -> None:
     """Run in-process jobs after their outbox item commits (create_app calls this once)."""
     listen_once(Session, "after_commit", _run_after_commit)
     listen_once(Session, "after_rollback", _forget_after_rollback)
-
-
-def preview_import(
-    org: Organization, workbook_id: int, data: bytes, language: str
-) -> importer.Preview:
-    """What an uploaded spreadsheet would change in the workbook, without writing anything.
-
-    A file that is not a bounded, formula-free XLSX, or a workbook that is not the
-    organisation's, is an ExportError with a sentence.
-    """
-    try:
-        parsed = importer.read_workbook(data)
-    except importer.ImportRefused as exc:
-        raise ExportError(str(exc)) from exc
-    try:
-        doc = builder.build_document(org, workbook_id, None, language)
-    except builder.WorkbookNotFound as exc:
-        raise ExportError(str(exc)) from exc
-    return importer.preview(doc, parsed)
 
 
 # --- Reading ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -22,6 +23,7 @@ MIME_TYPES = {
 # Characters no file system or mail client should see in a name: separators, quotes, controls,
 # and what Windows reserves.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
+_STAGED_NAME = re.compile(r"[0-9a-f]{32}")
 _ASCII_FOLD = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "å": "a", "Å": "A"})
 
 
@@ -32,6 +34,19 @@ def export_dir() -> Path:
 def file_path(job_id: int, fmt: str) -> Path:
     """The job's file: `<EXPORT_DIR>/<job id>.<extension>`; nothing a user typed is in it."""
     return export_dir() / f"export-{int(job_id)}.{EXTENSIONS[fmt]}"
+
+
+def staged_upload(name: str) -> Path:
+    """An uploaded spreadsheet kept between its preview and the confirm:
+    `<EXPORT_DIR>/imports/<random hex>.xlsx`. The name is made by `new_upload_name`, never typed
+    by a user; anything else is refused."""
+    if not _STAGED_NAME.fullmatch(name):
+        raise ValueError("not a staged upload name")
+    return export_dir() / "imports" / f"{name}.xlsx"
+
+
+def new_upload_name() -> str:
+    return secrets.token_hex(16)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

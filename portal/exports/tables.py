@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 
 from portal.exports import labels
-from portal.exports.document import DocSection
+from portal.exports.document import DocGoal, DocSection
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Table:
     rows: list[list[str]]
     # Columns of numbers and dates (right-aligned in print).
     numeric: set[int] = field(default_factory=set)
-    # A heading above the table (a goal's measurements), if any.
+    # A heading above the table (the goals' measurements), if any.
     caption: str | None = None
     # Goal progress per row (0–100), drawn as a bar in print.
     progress: list[float | None] = field(default_factory=list)
@@ -31,8 +31,17 @@ def _int(value: int | None) -> str:
     return str(value) if value is not None else ""
 
 
+def _readings(goal: DocGoal) -> str:
+    """A goal's readings, oldest first, on one line: "01.03.2026: 42,5 (Første måling) · …"."""
+    parts = []
+    for m in goal.measurements:
+        text = f"{labels.day(m.date)}: {labels.number(m.value)}"
+        parts.append(f"{text} ({m.note})" if m.note else text)
+    return " · ".join(parts)
+
+
 def section_tables(section: DocSection) -> list[Table]:
-    """The tables of a section: goals (then each goal's measurements), measures, benefits, risks."""
+    """The tables of a section: goals (then their measurements), measures, benefits, risks."""
     tables: list[Table] = []
     if section.goals:
         tables.append(
@@ -47,16 +56,17 @@ def section_tables(section: DocSection) -> list[Table]:
                 progress=[g.progress_pct for g in section.goals],
             )
         )  # fmt: skip
-        tables += [
-            Table(
-                [_("Dato"), _("Verdi"), _("Merknad")],
-                [[labels.day(m.date), labels.number(m.value), m.note] for m in g.measurements],
-                numeric={0, 1},
-                caption=_("Målinger for %(goal)s", goal=g.title),
+        measured = [g for g in section.goals if g.measurements]
+        if measured:
+            # One compact table for every goal's readings, a row per goal: a table per goal
+            # cost the PDF a fifth of its layout time and boards read a row as a trend.
+            tables.append(
+                Table(
+                    [_("ID"), pgettext("kolonne", "Mål"), _("Målinger (dato: verdi)")],
+                    [[str(g.id), g.title, _readings(g)] for g in measured],
+                    caption=_("Målinger"),
+                )
             )
-            for g in section.goals
-            if g.measurements
-        ]
     if section.measures:
         tables.append(
             Table(

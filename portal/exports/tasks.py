@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from portal.exports import service
+from portal.exports import imports, service
 from portal.exports.models import FAILED
 from portal.extensions import db
 from portal.outbox.service import TransientError
@@ -78,4 +78,5 @@ def resume_stalled(**_: Any) -> int:
 def purge_expired(**_: Any) -> int:
     removed = service.purge_expired()
     db.session.commit()
+    imports.purge_staged()
     return removed

@@ -103,7 +103,8 @@ BENEFITS = Sheet(
         Column("amount_nok", lambda: _("Beløp (kr)"), NOK, 16),
         Column("owner", lambda: _("Gevinsteier"), TEXT, 20),
         Column("measure_ids", lambda: _("Tiltak-ID-er"), IDS, 14),
-        Column("indicator", lambda: _("Indikator"), TEXT, 30),
+        # The workspace keeps no indicator text for a benefit (its goal shows it): read-only.
+        Column("indicator", lambda: _("Indikator"), TEXT, 30, read_only=True),
     ),
 )
 

@@ -12,7 +12,8 @@ import pytest
 from flask import Flask
 
 from portal.exports import importer
-from portal.exports.importer import ImportRefused, preview, read_workbook
+from portal.exports.import_preview import preview
+from portal.exports.importer import ImportRefused, read_workbook
 from portal.exports.render_xlsx import render_xlsx
 from tests.exports.documents import FORMULAS, full_document
 
@@ -43,6 +44,8 @@ def test_the_round_trip_changes_exactly_the_edited_cells(app: Flask) -> None:
         Mål__G2="90,5",  # a Norwegian decimal comma as text
         Risikoer__H3="Ny risiko uten ID",  # a new row (column H is past the layout: ignored)
         Risikoer__B3="Nøkkelperson slutter",
+        Risikoer__C3=2,
+        Risikoer__D3="4",
         Målinger__A4=101,
         Målinger__C4=datetime(2026, 12, 1),
         Målinger__D4=70,
@@ -59,7 +62,7 @@ def test_the_round_trip_changes_exactly_the_edited_cells(app: Flask) -> None:
         ("goals", 101): {"Målverdi": ("80,5", "90,5")},
     }
     assert [(c.sheet, c.title) for c in result.created] == [
-        ("measurements", "Økt selvbetjening på nett 🚀"),
+        ("measurements", "Måling av «Økt selvbetjening på nett 🚀»: 70 (01.12.2026)"),
         ("risks", "Nøkkelperson slutter"),
     ]
 
@@ -142,3 +145,13 @@ def test_a_zip_that_is_not_a_workbook_is_refused(app: Flask) -> None:
 def test_a_sheet_with_other_columns_is_named(app: Flask) -> None:
     parsed = read_workbook(edited(Tiltak__B1="Navn"))
     assert "Arket «Tiltak» har ikke kolonnene fra eksporten." in parsed.problems
+
+
+def test_text_cells_lose_tags_as_the_workspace_forms_do(app: Flask) -> None:
+    parsed = read_workbook(edited(Tiltak__B2="<b>Ny</b> løsning <script>x</script>& mer"))
+    assert parsed.rows["measures"][0].values["title"] == "Ny løsning & mer"
+
+
+def test_an_id_on_two_rows_is_a_problem(app: Flask) -> None:
+    result = preview(full_document(), read_workbook(edited(Tiltak__A3=201)))
+    assert result.problems == ["Rad 3 i «Tiltak»: ID 201 står allerede på en rad over."]

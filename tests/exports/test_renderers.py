@@ -55,6 +55,8 @@ def test_pdf_of_a_full_document_has_cover_contents_sections_charts_and_page_numb
                      "1250000kr", "MåloppnåelseÆØÅ60%", f"2/{pages}", "Vedtatt"):  # fmt: skip
         assert squeeze(expected) in flat, expected
     assert "alert(1)" not in text  # the prose's script is gone
+    # Every goal's readings in one compact table, a row per goal, oldest first.
+    assert squeeze("01.03.2026: 42,5 (Første måling) · 01.09.2026: 62") in flat
 
 
 def test_pdf_html_keeps_user_text_escaped_and_fetches_nothing(app: Flask) -> None:

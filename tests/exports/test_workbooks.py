@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from flask import Flask
 
-from portal.exports import builder, importer, service, storage
+from portal.exports import builder, importer, imports, service, storage
 from portal.exports.models import DONE
 from portal.exports.render_docx import render_docx
 from portal.exports.render_md import render_markdown
@@ -90,7 +90,9 @@ def test_the_spreadsheet_round_trip_changes_exactly_the_edited_cell(
     out = io.BytesIO()
     book.save(out)
     with scoping.org_scope(acme.org):
-        result = service.preview_import(acme.org, workbook.id, out.getvalue(), "nb")
+        result = imports.preview_import(
+            acme.org, acme.owner, workbook.id, out.getvalue(), "nb"
+        ).preview
     assert result.ok, result.problems
     assert [(c.id, c.fields) for c in result.changed] == [
         (doc.measures[0].id, {"Effekt (1–5)": ("3", "5")})
@@ -98,5 +100,5 @@ def test_the_spreadsheet_round_trip_changes_exactly_the_edited_cell(
     assert result.created == []
     # fjord cannot preview against acme's workbook.
     with pytest.raises(ExportError):
-        service.preview_import(acme.org, 10**9, out.getvalue(), "nb")
+        imports.preview_import(acme.org, acme.owner, 10**9, out.getvalue(), "nb")
     assert importer.read_workbook(out.getvalue()).problems == []
