@@ -14,6 +14,7 @@ from portal.workspace import (
     cache,
     documents,
     feed,
+    kept,
     labels,
     method,
     progress,
@@ -88,8 +89,7 @@ def summary(workbook: Workbook) -> dict[str, Any]:
 
 def _summary(workbook: Workbook) -> dict[str, Any]:
     org = g.org
-    data = documents.overview(org, workbook)
-    counts = progress.item_counts(org, [workbook.id]).get(workbook.id, {})
+    data, counts = documents.overview_and_counts(org, workbook)
     all_counts = progress.counts_from_data(data, counts)
     shares = {
         s["key"]: progress.section_share(s, bool(s["prose_md"].strip()), all_counts)
@@ -104,20 +104,23 @@ def _summary(workbook: Workbook) -> dict[str, Any]:
             "gaps": method.check(data), "snapshots": versions}  # fmt: skip
 
 
-def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str, int]:
-    status_form = forms.get("status_form") or StatusForm(formdata=None)
-    status_form.status.choices = _status_choices(workbook)
+def _overview(workbook: Workbook, status: int, **forms: Any) -> tuple[str, int]:
+    """The overview re-rendered around a form that was refused (not kept: it shows input)."""
     return render_template(
-        "workspace/workbook.html",
-        **page(
-            workbook=workbook,
-            **summary(workbook),
-            settings_form=forms.get("settings_form")
-            or WorkbookSettingsForm(formdata=None, obj=workbook),
-            status_form=status_form,
-            adopt_form=forms.get("adopt_form") or AdoptForm(formdata=None),
-        ),
-    ), status
+        "workspace/workbook.html", **page(workbook=workbook, **summary(workbook),
+                                          **_forms(workbook, forms))
+    ), status  # fmt: skip
+
+
+def _forms(workbook: Workbook, given: dict[str, Any]) -> dict[str, Any]:
+    status_form = given.get("status_form") or StatusForm(formdata=None)
+    status_form.status.choices = _status_choices(workbook)
+    return {
+        "settings_form": given.get("settings_form")
+        or WorkbookSettingsForm(formdata=None, obj=workbook),
+        "status_form": status_form,
+        "adopt_form": given.get("adopt_form") or AdoptForm(formdata=None),
+    }
 
 
 def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
@@ -129,8 +132,17 @@ def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
 
 
 @bp.get("/<int:workbook_id>/")
-def workbook(workbook_id: int) -> tuple[str, int]:
-    return _overview(Workbook.get_for_org_or_404(g.org, workbook_id))
+def workbook(workbook_id: int) -> str:
+    head = kept.head(g.org, workbook_id)
+    return kept.page("workspace/workbook.html", head, lambda: _overview_context(head.id))
+
+
+def _overview_context(workbook_id: int) -> dict[str, Any]:
+    """The overview's context with empty forms whose tokens are slots (kept.py)."""
+    workbook = Workbook.get_for_org_or_404(g.org, workbook_id)
+    forms = _forms(workbook, {})
+    kept.with_slots(*forms.values())
+    return page(workbook=workbook, **summary(workbook), **forms)
 
 
 @bp.post("/<int:workbook_id>/settings")
