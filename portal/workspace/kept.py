@@ -22,13 +22,13 @@ from typing import Any
 
 from flask import abort, g, render_template, request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from portal.content import fragments, pagecache
 from portal.extensions import db
 from portal.orgs.mixins import MAX_ID
 from portal.orgs.models import Organization
+from portal.templating import csrf_token
 from portal.workspace import cache
 from portal.workspace.blueprint import can_comment, can_edit, locale, read_only
 from portal.workspace.models import Workbook
@@ -99,4 +99,4 @@ def page(name: str, workbook: WorkbookHead, build: Callable[[], dict[str, Any]])
 
 
 def _fill(page: str) -> str:
-    return page.replace(CSRF_SLOT, generate_csrf()) if CSRF_SLOT in page else page
+    return page.replace(CSRF_SLOT, csrf_token()) if CSRF_SLOT in page else page
