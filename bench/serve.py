@@ -313,7 +313,11 @@ def run_served(
 
 
 def report(
-    results: dict[str, Measured], counts: dict[str, tuple[int, int]], total: float, about: str
+    results: dict[str, Measured],
+    counts: dict[str, tuple[int, int]],
+    total: float,
+    about: str,
+    sql: str = "SQL cold / warm",
 ) -> None:
     """The Markdown table: req/s and the ratio to the bare endpoint of the same run first."""
     bare = results[BARE].result.rps
@@ -324,7 +328,7 @@ def report(
     print()
     print(
         "| page | req/s | vs bare | p50 ms | p95 ms | p99 ms | errors | Set-Cookie "
-        "| CPU ms/req Python + PostgreSQL | worker MB | SQL cold / warm |"
+        f"| CPU ms/req Python + PostgreSQL | worker MB | {sql} |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, measured in results.items():

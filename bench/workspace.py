@@ -111,8 +111,8 @@ def main() -> int:
             ("wsgi:app", setup.env, [(name, [path], cookie) for name, path in pages.items()]),
         ]
         results = run_served(setup.database.owner_url, runs)
-        about = f"{GOALS} goals × {READINGS} readings, {MEASURES} measures; SQL fresh / warm"
-        report(results, counts, time.perf_counter() - started, about)
+        about = f"{GOALS} goals × {READINGS} readings, {MEASURES} measures"
+        report(results, counts, time.perf_counter() - started, about, "SQL fresh / warm")
     return 0
 
 
