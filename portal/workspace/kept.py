@@ -1,8 +1,9 @@
 """Workbook pages whose own blocks are rendered once per workbook version and kept.
 
-A request reads the workbook's head (one small statement, after the tenant guard), and the
-page's own blocks (portal/content/fragments.py: render_blocks / render_page) come from
-`cache.blocks()` under (page, workbook, version, day, language, viewer class). The viewer
+A request reads the workbook's head (one small statement, after the tenant guard) – for the
+workspace front, every workbook's version and the newest activity – and the page's own blocks
+(portal/content/fragments.py: render_blocks / render_page) come from `cache.blocks()` under
+(page, those versions, day, language, viewer class). The viewer
 class is what the blocks may differ by between members: may edit, may comment, read-only
 (all asked fresh on every request). The layouts around the blocks (the organisation's tabs,
 the breadcrumbs, the read-only notice, the header) are rendered per request.
@@ -22,14 +23,14 @@ from typing import Any
 
 from flask import abort, g, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.content import fragments, pagecache
 from portal.extensions import db
 from portal.orgs.mixins import MAX_ID
-from portal.orgs.models import Organization
+from portal.orgs.models import Organization, OrgAuditEntry
 from portal.templating import csrf_token
-from portal.workspace import cache
+from portal.workspace import activity, cache
 from portal.workspace.blueprint import can_comment, can_edit, locale, read_only
 from portal.workspace.models import Workbook
 
@@ -49,6 +50,11 @@ class WorkbookHead:
     version: int
     created_at: datetime
 
+    @property
+    def key(self) -> tuple[Hashable, ...]:
+        # created_at too: an id can come back after a rolled-back insert (tests, SQLite).
+        return ("workbook", self.id, self.created_at, self.version)
+
 
 def head(org: Organization, workbook_id: int) -> WorkbookHead:
     """The workbook's head in `org` (one statement, no ORM object), or 404."""
@@ -66,6 +72,26 @@ def head(org: Organization, workbook_id: int) -> WorkbookHead:
     return found
 
 
+def front_key(org: Organization) -> tuple[Hashable, ...]:
+    """What the workspace front shows changes with, in one statement: every workbook's
+    version in the order of their last change (completion, gaps and measures due follow the
+    version) and the newest workspace activity (a comment changes no version)."""
+    newest = (
+        select(func.max(OrgAuditEntry.id).label("newest"))
+        .where(OrgAuditEntry.org_id == org.id, OrgAuditEntry.action.like(activity.PREFIX + "%"))
+        .subquery()
+    )
+    query = (
+        select(newest.c.newest, Workbook.id, Workbook.created_at, Workbook.version)
+        .select_from(newest)
+        .outerjoin(Workbook, Workbook.org_id == org.id)
+        .order_by(Workbook.updated_at.desc(), Workbook.id)
+    )
+    rows = db.session.execute(query).all()
+    workbooks = tuple((r.id, r.created_at, r.version) for r in rows if r.id is not None)
+    return ("front", rows[0].newest if rows else None, workbooks)
+
+
 def viewer_class() -> tuple[bool, bool, bool]:
     return can_edit(), can_comment(), read_only()
 
@@ -76,8 +102,9 @@ def with_slots(*forms: FlaskForm) -> None:
         form.csrf_token.current_token = CSRF_SLOT  # type: ignore[attr-defined]
 
 
-def page(name: str, workbook: WorkbookHead, build: Callable[[], dict[str, Any]]) -> str:
-    """The page `name` of `workbook` for this viewer, its own blocks kept per version.
+def page(name: str, key: tuple[Hashable, ...], build: Callable[[], dict[str, Any]]) -> str:
+    """The page `name` for this viewer, its own blocks kept under `key` (a workbook head's
+    key, or front_key) and the viewer's class, day and language.
 
     `build` reads what the blocks show and returns the template context (forms in it go
     through `with_slots`). With the cache off the page is rendered as usual.
@@ -85,10 +112,8 @@ def page(name: str, workbook: WorkbookHead, build: Callable[[], dict[str, Any]])
     kept = cache.blocks()
     if not kept.enabled:
         return _fill(render_template(name, **build()))
-    key: tuple[Hashable, ...] = (
-        name, g.org.id, g.org.name, workbook.id, workbook.created_at, workbook.version,
-        date.today(), locale(), request.script_root, viewer_class(),
-    )  # fmt: skip
+    key = (name, g.org.id, g.org.name, *key, date.today(), locale(), request.script_root,
+           viewer_class())  # fmt: skip
     blocks = kept.get(key)
     if blocks is None:
         generation = pagecache.generation()

@@ -28,7 +28,7 @@ def chart_set(data: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/<int:workbook_id>/dashboard")
 def dashboard(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
-    return kept.page("workspace/dashboard.html", head, lambda: _dashboard_context(head.id))
+    return kept.page("workspace/dashboard.html", head.key, lambda: _dashboard_context(head.id))
 
 
 def _dashboard_context(workbook_id: int) -> dict[str, Any]:

@@ -33,22 +33,21 @@ from portal.workspace.models import NEXT_STATUSES, Template, Workbook
 
 @bp.get("/")
 def front() -> str:
+    return kept.page("workspace/front.html", kept.front_key(g.org), _front_context)
+
+
+def _front_context() -> dict[str, Any]:
     org = g.org
     workbooks = service.workbooks(org)
-    done = progress.completion(org, workbooks)
     focus = workbooks[0] if workbooks else None
-    gaps = summary(focus)["gaps"] if focus is not None else []
-    return render_template(
-        "workspace/front.html",
-        **page(
-            workbooks=workbooks,
-            done=done,
-            focus=focus,
-            gaps=gaps,
-            due=feed.measures_due(org, date.today()),
-            today=date.today(),
-            activity=[(e, activity.describe(e)) for e in feed.recent_activity(org)],
-        ),
+    return page(
+        workbooks=workbooks,
+        done=progress.completion(org, workbooks),
+        focus=focus,
+        gaps=summary(focus)["gaps"] if focus is not None else [],
+        due=feed.measures_due(org, date.today()),
+        today=date.today(),
+        activity=[(e, activity.describe(e)) for e in feed.recent_activity(org)],
     )
 
 
@@ -79,8 +78,9 @@ def new() -> Any:
 
 
 def summary(workbook: Workbook) -> dict[str, Any]:
-    """The overview's data, completion, gaps and adopted versions of the workbook, computed
-    once per workbook version (and day and language) in this process."""
+    """The overview's data, completion and gaps of the workbook (what the front and the
+    organisation's panel show of it too), computed once per workbook version (and day and
+    language) in this process."""
     org = g.org
     key = ("overview", org.id, workbook.id, workbook.created_at, workbook.version, date.today(),
            locale())  # fmt: skip
@@ -95,19 +95,15 @@ def _summary(workbook: Workbook) -> dict[str, Any]:
         s["key"]: progress.section_share(s, bool(s["prose_md"].strip()), all_counts)
         for s in data["sections"]
     }
-    versions = [
-        {"id": v.id, "name": v.name, "created_at": v.created_at,
-         "adopted_by": {"name": v.adopted_by.name} if v.adopted_by else None}
-        for v in snapshots.snapshots(org, workbook)
-    ]  # fmt: skip
     return {"data": data, "shares": shares, "done": progress.share(shares),
-            "gaps": method.check(data), "snapshots": versions}  # fmt: skip
+            "gaps": method.check(data)}  # fmt: skip
 
 
 def _overview(workbook: Workbook, status: int, **forms: Any) -> tuple[str, int]:
     """The overview re-rendered around a form that was refused (not kept: it shows input)."""
     return render_template(
         "workspace/workbook.html", **page(workbook=workbook, **summary(workbook),
+                                          snapshots=snapshots.snapshots(g.org, workbook),
                                           **_forms(workbook, forms))
     ), status  # fmt: skip
 
@@ -134,7 +130,7 @@ def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
 @bp.get("/<int:workbook_id>/")
 def workbook(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
-    return kept.page("workspace/workbook.html", head, lambda: _overview_context(head.id))
+    return kept.page("workspace/workbook.html", head.key, lambda: _overview_context(head.id))
 
 
 def _overview_context(workbook_id: int) -> dict[str, Any]:
@@ -142,7 +138,8 @@ def _overview_context(workbook_id: int) -> dict[str, Any]:
     workbook = Workbook.get_for_org_or_404(g.org, workbook_id)
     forms = _forms(workbook, {})
     kept.with_slots(*forms.values())
-    return page(workbook=workbook, **summary(workbook), **forms)
+    return page(workbook=workbook, **summary(workbook),
+                snapshots=snapshots.snapshots(g.org, workbook), **forms)  # fmt: skip
 
 
 @bp.post("/<int:workbook_id>/settings")

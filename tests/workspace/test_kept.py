@@ -4,6 +4,7 @@ never late after a change, and nothing about access or one person kept."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,14 +14,16 @@ from portal.orgs import scoping
 from portal.orgs import service as orgs_service
 from portal.workspace import cache, kept, service, snapshots
 from tests.support.tenants import Tenant
-from tests.workspace.factories import add_benefit, add_goal, add_measure, add_risk
+from tests.workspace.factories import add_benefit, add_goal, add_measure, add_risk, make_workbook
 
-PAGES = ("", "dashboard")
+PAGES = ("", "dashboard", "front")
 # Form tokens are signed per render; everything else must match byte for byte.
 TOKEN = re.compile(r'(name="csrf_token" (?:type="hidden" )?value=")[^"]+(")')
 
 
 def url(wb, page: str) -> str:  # noqa: ANN001
+    if page == "front":
+        return "/orgs/acme/workspace/"
     return f"/orgs/acme/workspace/{wb.id}/{page}"
 
 
@@ -148,3 +151,16 @@ def test_another_organisation_is_not_told_a_workbook_exists(client, login, acme,
     assert client.get(f"/orgs/fjord/workspace/{wb.id}/").status_code == 404
     assert client.get(f"/orgs/fjord/workspace/{wb.id}/dashboard").status_code == 404
     assert client.get(url(wb, "")).status_code == 404
+
+
+def test_the_front_shows_a_change_a_comment_and_a_new_workbook_at_once(client, login, acme, wb):
+    login(client, acme.member)
+    front = url(wb, "front")
+    twice(client, front)
+    add_measure(acme, wb, "Frist snart", end_date=date.today() + timedelta(days=3))
+    assert "Frist snart" in client.get(front).get_data(as_text=True)  # due soon
+    with scoping.org_scope(acme.org):  # a comment bumps no version, but is activity
+        service.add_comment(acme.org, acme.editor, wb, "mandat", "Bra start")
+    assert "la til en kommentar på" in client.get(front).get_data(as_text=True)
+    make_workbook(acme, "Andre bok")
+    assert "Andre bok" in client.get(front).get_data(as_text=True)
