@@ -337,7 +337,8 @@ def register_rows(
         return cast(null(), kind)
 
     benefits = (
-        select(literal("benefit").label("register"), Benefit.id, Benefit.description,
+        # Every column labelled: SQLite orders a compound select by the labels only.
+        select(literal("benefit").label("register"), Benefit.id.label("id"), Benefit.description,
                Benefit.kind, Benefit.priced, Benefit.amount_nok, Benefit.goal_id,
                nothing(Integer).label("probability"), nothing(Integer).label("consequence"),
                nothing(Text).label("mitigation"), User.id.label("owner_id"), User.name)
