@@ -1,17 +1,17 @@
-"""Workbook pages whose own blocks are rendered once per workbook version and kept.
+"""Workspace pages (a workbook's overview and dashboard, the front) whose own blocks are
+rendered once per version of what they show, and kept.
 
-A request reads the workbook's head (one small statement, after the tenant guard) – for the
-workspace front, every workbook's version and the newest activity – and the page's own blocks
-(portal/content/fragments.py: render_blocks / render_page) come from `cache.blocks()` under
-(page, those versions, day, language, viewer class). The viewer
-class is what the blocks may differ by between members: may edit, may comment, read-only
-(all asked fresh on every request). The layouts around the blocks (the organisation's tabs,
-the breadcrumbs, the read-only notice, the header) are rendered per request.
+A request reads a head in one small statement after the tenant guard – the workbook's
+version, or for the front every workbook's version and the newest activity – and the page's
+own blocks (portal/content/fragments.py: render_blocks / render_page) come from
+`cache.blocks()` under (page, that head, day, language, viewer class). The viewer class is
+what the blocks may differ by between members: may edit, may comment, read-only (asked fresh
+on every request). The layouts around the blocks (the header, the organisation's tabs, the
+breadcrumbs, the read-only notice) are rendered per request.
 
 The blocks hold nothing of one person: they are rendered with the same stand-in reader for
 everyone, and each form's CSRF token is a slot that `_fill` replaces with this session's
-token after the page is put together.
-"""
+token after the page is put together."""
 
 from __future__ import annotations
 
