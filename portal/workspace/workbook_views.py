@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Any
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from portal.content import pagecache
 from portal.extensions import db
+from portal.orgs.models import Organization
 from portal.workspace import (
     activity,
     cache,
@@ -187,18 +191,32 @@ def history() -> str:
 
 
 def panel_context() -> dict[str, Any]:
-    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next."""
+    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next,
+    rendered once per version of what it shows (kept.front_key), day and language: the same
+    for every member (nothing on it depends on the role)."""
 
-    def workspace_panel() -> dict[str, Any]:
+    def workspace_panel() -> Markup:
         org = g.org
-        workbooks = service.workbooks(org)
-        focus = workbooks[0] if workbooks else None
-        return {
-            "workbooks": workbooks[:5],
-            "done": progress.completion(org, workbooks[:5]),
-            "focus": focus,
-            "gaps": summary(focus)["gaps"] if focus else [],
-            "due": feed.measures_due(org, date.today(), limit=5),
-        }
+        kept_blocks = cache.blocks()
+        key = ("panel", org.id, org.slug, *kept.front_key(org), date.today(), locale())
+        found = kept_blocks.get(key) if kept_blocks.enabled else None
+        if found is None:
+            generation = pagecache.generation()
+            html = render_template("workspace/_panel_body.html", org=org, ws=_panel(org))
+            found = Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
+            kept_blocks.put(key, found, sys.getsizeof(found), generation=generation)
+        return found
 
     return {"workspace_panel": workspace_panel}
+
+
+def _panel(org: Organization) -> dict[str, Any]:
+    workbooks = service.workbooks(org)
+    focus = workbooks[0] if workbooks else None
+    return {
+        "workbooks": workbooks[:5],
+        "done": progress.completion(org, workbooks[:5]),
+        "focus": focus,
+        "gaps": summary(focus)["gaps"] if focus else [],
+        "due": feed.measures_due(org, date.today(), limit=5),
+    }

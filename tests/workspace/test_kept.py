@@ -164,3 +164,25 @@ def test_the_front_shows_a_change_a_comment_and_a_new_workbook_at_once(client, l
     assert "la til en kommentar på" in client.get(front).get_data(as_text=True)
     make_workbook(acme, "Andre bok")
     assert "Andre bok" in client.get(front).get_data(as_text=True)
+
+
+def test_the_organisations_panel_is_kept_and_follows_the_workspace(
+    app, client, login, acme, wb, monkeypatch
+) -> None:
+    fill(acme, wb)
+    login(client, acme.member)
+    kept_page = twice(client, "/orgs/acme/")
+    assert without_tokens(kept_page) == without_tokens(
+        fresh(app, client, "/orgs/acme/", monkeypatch)
+    )
+    due = re.compile(r"(\d+) tiltak skal snart")
+
+    def due_count() -> int:
+        found = due.search(client.get("/orgs/acme/").get_data(as_text=True))
+        return int(found.group(1)) if found else 0
+
+    before = due_count()
+    add_measure(acme, wb, "Frist snart", end_date=date.today() + timedelta(days=3))
+    assert due_count() == before + 1
+    make_workbook(acme, "Andre bok")
+    assert "Andre bok" in client.get("/orgs/acme/").get_data(as_text=True)
