@@ -72,6 +72,27 @@ def ws_day(value: str | None) -> str:
     return f"{value[8:10]}.{value[5:7]}.{value[0:4]}" if value else "–"
 
 
+@bp.before_request
+def forget_last_request() -> None:
+    """`g` can outlive a request (an outer app context, as in tests): start from nothing."""
+    g.pop("workspace_read_only", None)
+    g.pop("workspace_crumb", None)
+
+
+@bp.context_processor
+def layout_context() -> dict[str, Any]:
+    """What the workspace layout needs around a page's blocks; kept pages (kept.py) are put
+    together from these alone, so the layout never depends on what a view passes."""
+    if "org" not in g:  # an outsider's 404 page
+        return {}
+    return {
+        "org": g.org,
+        "membership": g.membership,
+        "read_only": read_only(),
+        "workbook": g.get("workspace_crumb"),
+    }
+
+
 def page(**context: Any) -> dict[str, Any]:
     """The context every workspace page gets."""
     return {

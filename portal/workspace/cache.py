@@ -1,11 +1,12 @@
-"""A small per-process cache of what a workbook's pages compute from its data, keyed by the
-workbook's version column.
+"""What the workspace keeps per process, keyed by a workbook's version column: computed data
+(`pages`, a small LRU) and rendered page blocks (`blocks()`, bounded in bytes).
 
 Every change to a workbook's content goes through `service.touch`, which bumps
-`workbooks.version`; each request reads the workbook row (after the tenant guard) and looks
-the version up here, so a cached entry is never older than the workbook's last change. What
-it may show late: a person's new display name on rows they own (until the next change).
-Nothing about access is cached.
+`workbooks.version`; each request reads the workbook's version first (kept.head) and looks it
+up here, so a kept entry is never older than the workbook's last change. What it may show
+late: a person's new display name on rows they own (until the next change, or the blocks'
+time limit). Nothing about access is kept: roles, a lapsed organisation and the forms' tokens
+are per request, and the viewer's class (edit, comment, read-only) is part of every key.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from flask import current_app
+
+from portal.content.fragments import FragmentCache
+
 T = TypeVar("T")
 SIZE = 256
+# Rendered blocks of the overview and the dashboard: a 50-goal, 200-measure dashboard is about
+# 0.3 MB, so 32 MB keeps some hundred big workbooks per worker. The time limit bounds how long
+# a renamed owner's old name can show.
+BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_SECONDS = 600
+_EXTENSION = "workspace.blocks"
 
 
 class VersionedCache:
@@ -45,3 +56,23 @@ class VersionedCache:
 
 
 pages = VersionedCache()
+
+
+def blocks() -> FragmentCache:
+    """This app's cache of rendered workspace page blocks (WORKSPACE_CACHE_BYTES and
+    WORKSPACE_CACHE_SECONDS override the defaults; 0 switches it off)."""
+    found = current_app.extensions.get(_EXTENSION)
+    if found is None:
+        config = current_app.config
+        found = FragmentCache(
+            config.get("WORKSPACE_CACHE_BYTES", BLOCK_BYTES),
+            config.get("WORKSPACE_CACHE_SECONDS", BLOCK_SECONDS),
+        )
+        current_app.extensions[_EXTENSION] = found
+    return found
+
+
+def clear() -> None:
+    """Forget everything this process keeps for the workspace (tests count fresh pages)."""
+    pages.clear()
+    blocks().clear()

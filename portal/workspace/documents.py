@@ -11,8 +11,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs.models import Organization
 from portal.workspace.models import (
@@ -27,6 +41,9 @@ from portal.workspace.models import (
     SectionContent,
     Workbook,
 )
+
+# Items per (section key, box key); box None for lists.
+ItemCounts = dict[tuple[str, str | None], int]
 
 SCHEMA = 1  # bump when the shape changes; snapshots keep the schema they were taken with
 
@@ -259,17 +276,99 @@ def full(org: Organization, workbook: Workbook) -> dict[str, Any]:
 
 
 def overview(org: Organization, workbook: Workbook) -> dict[str, Any]:
-    """What the workbook overview, its method panel and the dashboard need (no measurements,
-    no links beyond "has a goal"): a fixed number of statements whatever the workbook's size."""
-    return {
+    """What the workbook overview and its method panel need (no measurements, no links beyond
+    "has a goal", no section HTML): four statements whatever the workbook's size."""
+    return overview_and_counts(org, workbook)[0]
+
+
+def overview_and_counts(org: Organization, workbook: Workbook) -> tuple[dict[str, Any], ItemCounts]:
+    """`overview` and the items per (section, box), in the same four statements."""
+    sections, counts = section_rows_with_counts(org, workbook)
+    benefits, risks = register_rows(org, workbook)
+    data = {
         "schema": SCHEMA,
         "workbook": workbook_header(workbook),
-        "sections": section_rows(org, workbook),
+        "sections": sections,
         "goals": goal_rows(org, workbook),
         "measures": measure_rows(org, workbook),
-        "benefits": benefit_rows(org, workbook),
-        "risks": risk_rows(org, workbook),
+        "benefits": benefits,
+        "risks": risks,
     }
+    return data, counts
+
+
+def section_rows_with_counts(
+    org: Organization, workbook: Workbook
+) -> tuple[list[dict[str, Any]], ItemCounts]:
+    """Template sections in order with their prose (Markdown only), and how many items each
+    (section, box) holds, in one statement: the sections outer-joined with the counts."""
+    counts = (
+        select(Item.section_key, Item.box_key, func.count().label("n"))
+        .where(Item.org_id == org.id, Item.workbook_id == workbook.id)
+        .group_by(Item.section_key, Item.box_key)
+        .subquery()
+    )
+    query = (
+        select(SectionContent.id, SectionContent.section_key, SectionContent.prose_md,
+               counts.c.box_key, counts.c.n)
+        .outerjoin(counts, counts.c.section_key == SectionContent.section_key)
+        .where(SectionContent.org_id == org.id, SectionContent.workbook_id == workbook.id)
+    )  # fmt: skip
+    contents: dict[str, tuple[int, str]] = {}
+    items: ItemCounts = {}
+    for content_id, key, prose_md, box_key, n in db.session.execute(query):
+        contents[key] = (content_id, prose_md)
+        if n:
+            items[(key, box_key)] = n
+    rows = []
+    for section in workbook.template.sections:
+        content_id, prose_md = contents.get(section["key"], (None, ""))
+        rows.append({**section, "id": content_id, "prose_md": prose_md})
+    return rows, items
+
+
+def register_rows(
+    org: Organization, workbook: Workbook
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Benefits and risks (as benefit_rows and risk_rows give them, without links) in one
+    statement: a UNION ALL of the two registers over the columns either needs."""
+
+    def nothing(kind: Any) -> Any:
+        return cast(null(), kind)
+
+    benefits = (
+        # Every column labelled: SQLite orders a compound select by the labels only.
+        select(literal("benefit").label("register"), Benefit.id.label("id"), Benefit.description,
+               Benefit.kind, Benefit.priced, Benefit.amount_nok, Benefit.goal_id,
+               nothing(Integer).label("probability"), nothing(Integer).label("consequence"),
+               nothing(Text).label("mitigation"), User.id.label("owner_id"), User.name)
+        .outerjoin(User, User.id == Benefit.owner_id)
+        .where(Benefit.org_id == org.id, Benefit.workbook_id == workbook.id)
+    )  # fmt: skip
+    risks = (
+        select(literal("risk"), Risk.id, Risk.description, nothing(String), nothing(Boolean),
+               nothing(Benefit.amount_nok.type), nothing(Integer), Risk.probability,
+               Risk.consequence, Risk.mitigation, User.id, User.name)
+        .outerjoin(User, User.id == Risk.owner_id)
+        .where(Risk.org_id == org.id, Risk.workbook_id == workbook.id)
+    )  # fmt: skip
+    query = union_all(benefits, risks).order_by("register", "id")
+    benefit_list: list[dict[str, Any]] = []
+    risk_list: list[dict[str, Any]] = []
+    for row in db.session.execute(query):
+        owner = {"id": row.owner_id, "name": row.name} if row.owner_id is not None else None
+        if row.register == "benefit":
+            benefit_list.append({
+                "id": row.id, "description": row.description, "kind": row.kind,
+                "priced": bool(row.priced), "amount_nok": _num(row.amount_nok), "owner": owner,
+                "goal_id": row.goal_id, "measure_ids": [],
+            })  # fmt: skip
+        else:
+            risk_list.append({
+                "id": row.id, "description": row.description, "probability": row.probability,
+                "consequence": row.consequence, "mitigation": row.mitigation, "owner": owner,
+            })  # fmt: skip
+    return benefit_list, risk_list
 
 
 def dashboard(org: Organization, workbook: Workbook) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import String, cast, func, literal, null, select, union_all
 
 from portal.extensions import db
 from portal.orgs.models import Organization
@@ -15,6 +15,8 @@ ROW_KINDS = {"goals": Goal, "measures": Measure, "benefits": Benefit, "risks": R
 
 # counts[(section_key, box_key)] for items, counts[(kind, None)] for goals, measures …
 Counts = dict[tuple[str, str | None], int]
+# What a row of completion()'s statement counts.
+_PROSE, _ITEMS, _ROWS = "prose", "items", "rows"
 
 
 def section_share(section: dict[str, Any], prose_filled: bool, counts: Counts) -> float:
@@ -44,42 +46,35 @@ def counts_from_data(data: dict[str, Any], item_counts: Counts) -> Counts:
     return counts
 
 
-def item_counts(org: Organization, workbook_ids: list[int]) -> dict[int, Counts]:
-    """Items per (section, box) — and per section for lists — of each workbook, one statement."""
-    query = (
-        select(Item.workbook_id, Item.section_key, Item.box_key, func.count())
-        .where(Item.org_id == org.id, Item.workbook_id.in_(workbook_ids))
-        .group_by(Item.workbook_id, Item.section_key, Item.box_key)
-    )
-    result: dict[int, Counts] = defaultdict(dict)
-    for workbook_id, section_key, box_key, n in db.session.execute(query):
-        result[workbook_id][(section_key, box_key)] = n
-    return result
-
-
 def completion(org: Organization, workbooks: list[Workbook]) -> dict[int, float]:
-    """Share done (0-1) of each workbook, in three statements whatever their number."""
+    """Share done (0-1) of each workbook, in one statement whatever their number: a UNION ALL
+    of the sections with prose, the items per (section, box) and the rows of each kind."""
     ids = [w.id for w in workbooks]
     if not ids:
         return {}
-    filled = set(
-        db.session.execute(
-            select(SectionContent.workbook_id, SectionContent.section_key).where(
-                SectionContent.org_id == org.id,
-                SectionContent.workbook_id.in_(ids),
-                SectionContent.prose_md != "",
-            )
-        ).all()
-    )
-    counts = item_counts(org, ids)
-    rows = union_all(*[
-        select(model.workbook_id, literal(kind).label("kind"), func.count().label("n"))
-        .where(model.org_id == org.id, model.workbook_id.in_(ids))
-        .group_by(model.workbook_id)
-        for kind, model in ROW_KINDS.items()
-    ])  # fmt: skip
-    for workbook_id, kind, n in db.session.execute(rows):
-        counts[workbook_id][(kind, None)] = n
+    no_box = cast(null(), String)
+    parts = [
+        select(SectionContent.workbook_id, literal(_PROSE), SectionContent.section_key, no_box,
+               literal(1))
+        .where(SectionContent.org_id == org.id, SectionContent.workbook_id.in_(ids),
+               SectionContent.prose_md != ""),
+        select(Item.workbook_id, literal(_ITEMS), Item.section_key, Item.box_key, func.count())
+        .where(Item.org_id == org.id, Item.workbook_id.in_(ids))
+        .group_by(Item.workbook_id, Item.section_key, Item.box_key),
+        *[
+            select(model.workbook_id, literal(_ROWS), literal(kind), no_box, func.count())
+            .where(model.org_id == org.id, model.workbook_id.in_(ids))
+            .group_by(model.workbook_id)
+            for kind, model in ROW_KINDS.items()
+        ],
+    ]  # fmt: skip
+    filled: set[tuple[int, str]] = set()
+    counts: dict[int, Counts] = defaultdict(dict)
+    for workbook_id, what, key, box, n in db.session.execute(union_all(*parts)):
+        if what == _PROSE:
+            filled.add((workbook_id, key))
+        else:
+            counts[workbook_id][(key, box)] = n
     result = {}
     for workbook in workbooks:
         shares = {

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, defer
 
 from portal.accounts.models import User
 from portal.extensions import db, listen_once
@@ -57,9 +57,11 @@ def adopt(org: Organization, actor: User, workbook: Workbook, name: str) -> Snap
 
 
 def snapshots(org: Organization, workbook: Workbook) -> list[Snapshot]:
+    """The workbook's adopted versions, newest first, without their data (loaded on use)."""
     return list(
         db.session.scalars(
             Snapshot.select_for(org)
+            .options(defer(Snapshot.data))
             .where(Snapshot.workbook_id == workbook.id)
             .order_by(Snapshot.created_at.desc(), Snapshot.id.desc())
         )

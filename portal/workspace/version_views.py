@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, get_template_attribute, render_template, url_for
+from flask import g, render_template, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
-from portal.workspace import cache, charts, documents, snapshots
-from portal.workspace.blueprint import bp, editor_view, locale, page, submit
+from portal.workspace import charts, documents, kept, snapshots
+from portal.workspace.blueprint import bp, editor_view, page, submit
 from portal.workspace.forms import AdoptForm
 from portal.workspace.models import Workbook
 from portal.workspace.workbook_views import _overview
@@ -28,17 +27,15 @@ def chart_set(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/<int:workbook_id>/dashboard")
 def dashboard(workbook_id: int) -> str:
-    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
-    key = ("dashboard", g.org.id, wb.id, wb.created_at, wb.version, locale())
-    body = cache.pages.get_or_make(key, lambda: _dashboard_body(wb))
-    return render_template("workspace/dashboard.html", **page(workbook=wb, body=body))
+    head = kept.head(g.org, workbook_id)
+    return kept.page("workspace/dashboard.html", head.key, lambda: _dashboard_context(head.id))
 
 
-def _dashboard_body(wb: Workbook) -> Markup:
+def _dashboard_context(workbook_id: int) -> dict[str, Any]:
     """The charts and their tables: the same for everyone who may see the workbook."""
+    wb = Workbook.get_for_org_or_404(g.org, workbook_id)
     data = documents.dashboard(g.org, wb)
-    chart_tables = get_template_attribute("workspace/_charts.html", "chart_tables")
-    return chart_tables(data, chart_set(data), page()["status_names"])
+    return page(workbook=wb, data=data, charts=chart_set(data))
 
 
 @bp.post("/<int:workbook_id>/adopt")

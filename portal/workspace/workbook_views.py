@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import Any
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from portal.content import pagecache
 from portal.extensions import db
+from portal.orgs.models import Organization
 from portal.workspace import (
     activity,
     cache,
     documents,
     feed,
+    kept,
     labels,
     method,
     progress,
@@ -32,22 +37,21 @@ from portal.workspace.models import NEXT_STATUSES, Template, Workbook
 
 @bp.get("/")
 def front() -> str:
+    return kept.page("workspace/front.html", kept.front_key(g.org), _front_context)
+
+
+def _front_context() -> dict[str, Any]:
     org = g.org
     workbooks = service.workbooks(org)
-    done = progress.completion(org, workbooks)
     focus = workbooks[0] if workbooks else None
-    gaps = summary(focus)["gaps"] if focus is not None else []
-    return render_template(
-        "workspace/front.html",
-        **page(
-            workbooks=workbooks,
-            done=done,
-            focus=focus,
-            gaps=gaps,
-            due=feed.measures_due(org, date.today()),
-            today=date.today(),
-            activity=[(e, activity.describe(e)) for e in feed.recent_activity(org)],
-        ),
+    return page(
+        workbooks=workbooks,
+        done=progress.completion(org, workbooks),
+        focus=focus,
+        gaps=summary(focus)["gaps"] if focus is not None else [],
+        due=feed.measures_due(org, date.today()),
+        today=date.today(),
+        activity=[(e, activity.describe(e)) for e in feed.recent_activity(org)],
     )
 
 
@@ -78,8 +82,9 @@ def new() -> Any:
 
 
 def summary(workbook: Workbook) -> dict[str, Any]:
-    """The overview's data, completion, gaps and adopted versions of the workbook, computed
-    once per workbook version (and day and language) in this process."""
+    """The overview's data, completion and gaps of the workbook (what the front and the
+    organisation's panel show of it too), computed once per workbook version (and day and
+    language) in this process."""
     org = g.org
     key = ("overview", org.id, workbook.id, workbook.created_at, workbook.version, date.today(),
            locale())  # fmt: skip
@@ -88,36 +93,34 @@ def summary(workbook: Workbook) -> dict[str, Any]:
 
 def _summary(workbook: Workbook) -> dict[str, Any]:
     org = g.org
-    data = documents.overview(org, workbook)
-    counts = progress.item_counts(org, [workbook.id]).get(workbook.id, {})
+    data, counts = documents.overview_and_counts(org, workbook)
     all_counts = progress.counts_from_data(data, counts)
     shares = {
         s["key"]: progress.section_share(s, bool(s["prose_md"].strip()), all_counts)
         for s in data["sections"]
     }
-    versions = [
-        {"id": v.id, "name": v.name, "created_at": v.created_at,
-         "adopted_by": {"name": v.adopted_by.name} if v.adopted_by else None}
-        for v in snapshots.snapshots(org, workbook)
-    ]  # fmt: skip
     return {"data": data, "shares": shares, "done": progress.share(shares),
-            "gaps": method.check(data), "snapshots": versions}  # fmt: skip
+            "gaps": method.check(data)}  # fmt: skip
 
 
-def _overview(workbook: Workbook, status: int = 200, **forms: Any) -> tuple[str, int]:
-    status_form = forms.get("status_form") or StatusForm(formdata=None)
-    status_form.status.choices = _status_choices(workbook)
+def _overview(workbook: Workbook, status: int, **forms: Any) -> tuple[str, int]:
+    """The overview re-rendered around a form that was refused (not kept: it shows input)."""
     return render_template(
-        "workspace/workbook.html",
-        **page(
-            workbook=workbook,
-            **summary(workbook),
-            settings_form=forms.get("settings_form")
-            or WorkbookSettingsForm(formdata=None, obj=workbook),
-            status_form=status_form,
-            adopt_form=forms.get("adopt_form") or AdoptForm(formdata=None),
-        ),
-    ), status
+        "workspace/workbook.html", **page(workbook=workbook, **summary(workbook),
+                                          snapshots=snapshots.snapshots(g.org, workbook),
+                                          **_forms(workbook, forms))
+    ), status  # fmt: skip
+
+
+def _forms(workbook: Workbook, given: dict[str, Any]) -> dict[str, Any]:
+    status_form = given.get("status_form") or StatusForm(formdata=None)
+    status_form.status.choices = _status_choices(workbook)
+    return {
+        "settings_form": given.get("settings_form")
+        or WorkbookSettingsForm(formdata=None, obj=workbook),
+        "status_form": status_form,
+        "adopt_form": given.get("adopt_form") or AdoptForm(formdata=None),
+    }
 
 
 def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
@@ -129,8 +132,18 @@ def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
 
 
 @bp.get("/<int:workbook_id>/")
-def workbook(workbook_id: int) -> tuple[str, int]:
-    return _overview(Workbook.get_for_org_or_404(g.org, workbook_id))
+def workbook(workbook_id: int) -> str:
+    head = kept.head(g.org, workbook_id)
+    return kept.page("workspace/workbook.html", head.key, lambda: _overview_context(head.id))
+
+
+def _overview_context(workbook_id: int) -> dict[str, Any]:
+    """The overview's context with empty forms whose tokens are slots (kept.py)."""
+    workbook = Workbook.get_for_org_or_404(g.org, workbook_id)
+    forms = _forms(workbook, {})
+    kept.with_slots(*forms.values())
+    return page(workbook=workbook, **summary(workbook),
+                snapshots=snapshots.snapshots(g.org, workbook), **forms)  # fmt: skip
 
 
 @bp.post("/<int:workbook_id>/settings")
@@ -178,18 +191,32 @@ def history() -> str:
 
 
 def panel_context() -> dict[str, Any]:
-    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next."""
+    """`workspace_panel()` for the organisation's overview: its workbooks and what to do next,
+    rendered once per version of what it shows (kept.front_key), day and language: the same
+    for every member (nothing on it depends on the role)."""
 
-    def workspace_panel() -> dict[str, Any]:
+    def workspace_panel() -> Markup:
         org = g.org
-        workbooks = service.workbooks(org)
-        focus = workbooks[0] if workbooks else None
-        return {
-            "workbooks": workbooks[:5],
-            "done": progress.completion(org, workbooks[:5]),
-            "focus": focus,
-            "gaps": summary(focus)["gaps"] if focus else [],
-            "due": feed.measures_due(org, date.today(), limit=5),
-        }
+        kept_blocks = cache.blocks()
+        key = ("panel", org.id, org.slug, *kept.front_key(org), date.today(), locale())
+        found = kept_blocks.get(key) if kept_blocks.enabled else None
+        if found is None:
+            generation = pagecache.generation()
+            html = render_template("workspace/_panel_body.html", org=org, ws=_panel(org))
+            found = Markup(html)  # noqa: S704 - rendered by Jinja with autoescape
+            kept_blocks.put(key, found, sys.getsizeof(found), generation=generation)
+        return found
 
     return {"workspace_panel": workspace_panel}
+
+
+def _panel(org: Organization) -> dict[str, Any]:
+    workbooks = service.workbooks(org)
+    focus = workbooks[0] if workbooks else None
+    return {
+        "workbooks": workbooks[:5],
+        "done": progress.completion(org, workbooks[:5]),
+        "focus": focus,
+        "gaps": summary(focus)["gaps"] if focus else [],
+        "due": feed.measures_due(org, date.today(), limit=5),
+    }

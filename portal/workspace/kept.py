@@ -1,0 +1,127 @@
+"""Workspace pages (a workbook's overview and dashboard, the front) whose own blocks are
+rendered once per version of what they show, and kept.
+
+A request reads a head in one small statement after the tenant guard – the workbook's
+version, or for the front every workbook's version and the newest activity – and the page's
+own blocks (portal/content/fragments.py: render_blocks / render_page) come from
+`cache.blocks()` under (page, that head, day, language, viewer class). The viewer class is
+what the blocks may differ by between members: may edit, may comment, read-only (asked fresh
+on every request). The layouts around the blocks (the header, the organisation's tabs, the
+breadcrumbs, the read-only notice) are rendered per request.
+
+The blocks hold nothing of one person: they are rendered with the same stand-in reader for
+everyone, and each form's CSRF token is a slot that `_fill` replaces with this session's
+token after the page is put together."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort, g, render_template, request
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from portal.content import fragments, pagecache
+from portal.extensions import db
+from portal.orgs.mixins import MAX_ID
+from portal.orgs.models import Organization, OrgAuditEntry
+from portal.templating import csrf_token
+from portal.workspace import activity, cache
+from portal.workspace.blueprint import can_comment, can_edit, locale, read_only
+from portal.workspace.models import Workbook
+
+# A fresh secret per process, so no text in a workbook can forge the slot.
+CSRF_SLOT = f"\ue000{secrets.token_hex(8)}csrf\ue001"
+# Everyone who sees kept blocks is a logged-in member; nothing more of them reaches a block.
+READER = fragments.Tier(full=True, authenticated=True, staff=False)
+
+
+@dataclass(frozen=True)
+class WorkbookHead:
+    """What a request needs of a workbook before its blocks are known: the key and the
+    breadcrumb."""
+
+    id: int
+    title: str
+    version: int
+    created_at: datetime
+
+    @property
+    def key(self) -> tuple[Hashable, ...]:
+        # created_at too: an id can come back after a rolled-back insert (tests, SQLite).
+        return ("workbook", self.id, self.created_at, self.version)
+
+
+def head(org: Organization, workbook_id: int) -> WorkbookHead:
+    """The workbook's head in `org` (one statement, no ORM object), or 404."""
+    if not 0 < workbook_id <= MAX_ID:
+        abort(404)
+    row = db.session.execute(
+        select(Workbook.id, Workbook.title, Workbook.version, Workbook.created_at).where(
+            Workbook.org_id == org.id, Workbook.id == workbook_id
+        )
+    ).first()
+    if row is None:
+        abort(404)
+    found = WorkbookHead(*row)
+    g.workspace_crumb = found  # the layout's breadcrumb (blueprint.layout_context)
+    return found
+
+
+def front_key(org: Organization) -> tuple[Hashable, ...]:
+    """What the workspace front shows changes with, in one statement: every workbook's
+    version in the order of their last change (completion, gaps and measures due follow the
+    version) and the newest workspace activity (a comment changes no version)."""
+    newest = (
+        select(func.max(OrgAuditEntry.id).label("newest"))
+        .where(OrgAuditEntry.org_id == org.id, OrgAuditEntry.action.like(activity.PREFIX + "%"))
+        .subquery()
+    )
+    query = (
+        select(newest.c.newest, Workbook.id, Workbook.created_at, Workbook.version)
+        .select_from(newest)
+        .outerjoin(Workbook, Workbook.org_id == org.id)
+        .order_by(Workbook.updated_at.desc(), Workbook.id)
+    )
+    rows = db.session.execute(query).all()
+    workbooks = tuple((r.id, r.created_at, r.version) for r in rows if r.id is not None)
+    return ("front", rows[0].newest if rows else None, workbooks)
+
+
+def viewer_class() -> tuple[bool, bool, bool]:
+    return can_edit(), can_comment(), read_only()
+
+
+def with_slots(*forms: FlaskForm) -> None:
+    """Render these forms' CSRF fields as the slot (filled per request by `_fill`)."""
+    for form in forms:
+        form.csrf_token.current_token = CSRF_SLOT  # type: ignore[attr-defined]
+
+
+def page(name: str, key: tuple[Hashable, ...], build: Callable[[], dict[str, Any]]) -> str:
+    """The page `name` for this viewer, its own blocks kept under `key` (a workbook head's
+    key, or front_key) and the viewer's class, day and language.
+
+    `build` reads what the blocks show and returns the template context (forms in it go
+    through `with_slots`). With the cache off the page is rendered as usual.
+    """
+    kept = cache.blocks()
+    if not kept.enabled:
+        return _fill(render_template(name, **build()))
+    key = (name, g.org.id, g.org.name, *key, date.today(), locale(), request.script_root,
+           viewer_class())  # fmt: skip
+    blocks = kept.get(key)
+    if blocks is None:
+        generation = pagecache.generation()
+        context = {**build(), "csrf_token": lambda: CSRF_SLOT}
+        blocks = fragments.render_blocks(name, READER, context)
+        kept.put(key, blocks, fragments.size_of(blocks), generation=generation)
+    return _fill(fragments.render_page(name, blocks))
+
+
+def _fill(page: str) -> str:
+    return page.replace(CSRF_SLOT, csrf_token()) if CSRF_SLOT in page else page
