@@ -118,6 +118,8 @@ class Config:
     # drops them at once (in other processes within a second with Redis).
     ARTICLE_CACHE_BYTES = _env_int("ARTICLE_CACHE_BYTES", 16 * 1024 * 1024)
     ARTICLE_CACHE_SECONDS = _env_int("ARTICLE_CACHE_SECONDS", 30)
+    WORKSPACE_CACHE_BYTES = _env_int("WORKSPACE_CACHE_BYTES", 32 * 1024 * 1024)
+    WORKSPACE_CACHE_SECONDS = _env_int("WORKSPACE_CACHE_SECONDS", 600)
     ORG_TRIAL_DAYS = _env_int("ORG_TRIAL_DAYS", 14)
     # Days a soft-deleted organisation can be restored by staff before it is purged.
     ORG_PURGE_AFTER_DAYS = _env_int("ORG_PURGE_AFTER_DAYS", 30)

@@ -22,11 +22,9 @@ from portal.content.fragments import FragmentCache
 
 T = TypeVar("T")
 SIZE = 256
-# Rendered blocks of the overview and the dashboard: a 50-goal, 200-measure dashboard is about
-# 0.3 MB, so 32 MB keeps some hundred big workbooks per worker. The time limit bounds how long
-# a renamed owner's old name can show.
-BLOCK_BYTES = 32 * 1024 * 1024
-BLOCK_SECONDS = 600
+# Rendered blocks of the overview and the dashboard (WORKSPACE_CACHE_BYTES, default 32 MB): a
+# 50-goal, 200-measure dashboard is about 0.3 MB, so the default keeps some hundred big
+# workbooks per worker. WORKSPACE_CACHE_SECONDS bounds how long a renamed owner's old name shows.
 _EXTENSION = "workspace.blocks"
 
 
@@ -65,8 +63,8 @@ def blocks() -> FragmentCache:
     if found is None:
         config = current_app.config
         found = FragmentCache(
-            config.get("WORKSPACE_CACHE_BYTES", BLOCK_BYTES),
-            config.get("WORKSPACE_CACHE_SECONDS", BLOCK_SECONDS),
+            config["WORKSPACE_CACHE_BYTES"],
+            config["WORKSPACE_CACHE_SECONDS"],
         )
         current_app.extensions[_EXTENSION] = found
     return found
