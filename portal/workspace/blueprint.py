@@ -27,7 +27,9 @@ def locale() -> str:
 def read_only() -> bool:
     """Whether the organisation's access has lapsed (asked once per request)."""
     if "workspace_read_only" not in g:
-        g.workspace_read_only = service.is_read_only(g.org)
+        # The door answered the organisation's access in its statement (PostgreSQL).
+        known = g.get("org_has_access")
+        g.workspace_read_only = service.is_read_only(g.org) if known is None else not known
     return g.workspace_read_only
 
 
