@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from portal.billing import reader_access
 from portal.extensions import login_manager
-from portal.orgs import door, service
+from portal.orgs import chrome, door, service
 from portal.orgs.models import ROLE_RANK, Membership
 
 CURRENT_ORG_SESSION_KEY = "current_org"
@@ -68,6 +68,8 @@ def org_blueprint(name: str, import_name: str, suffix: str = "") -> Blueprint:
 
 
 bp = guard(Blueprint("orgs", __name__, url_prefix="/orgs"))
+# The organisation layout's header, kept per (organisation, role, page, language).
+bp.add_app_template_global(chrome.org_header, "org_header")
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

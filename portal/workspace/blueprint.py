@@ -13,11 +13,14 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.form_flow import handle_form
+from portal.orgs import chrome
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.orgs.models import PERMISSIONS
 from portal.workspace import labels, service
 
 bp = org_blueprint("workspace", __name__, "/workspace")
+# The workspace layout's breadcrumb and read-only notice, kept like the organisation header.
+bp.add_app_template_global(chrome.workspace_crumbs, "workspace_crumbs")
 
 
 def locale() -> str:
