@@ -21,6 +21,7 @@ from portal import (
     i18n,
     observability,
     rawinput,
+    readonly,
     security,
     sqlite_pragmas,
     templating,
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    readonly.init_app(app)
     i18n.init_app(app, babel)
     celery_init_app(app)
 

@@ -23,6 +23,7 @@ from portal.content import (  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
 from portal.content.pagecache import anonymous_cache
+from portal.readonly import read_without_transaction
 
 __all__ = ["bp"]
 
@@ -41,9 +42,9 @@ def absolute(endpoint: str, **values: Any) -> str:
 def _kept_listing(template: str, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> str:
     """A reader page that is the same for everyone but the header: its blocks kept per tier."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
-    service.read_without_transaction()
 
     def with_due() -> tuple[dict[str, Any], Any]:
+        read_without_transaction()
         return build(), service.next_due()
 
     tier = fragments.tier_of(current_user, full=False)
@@ -79,13 +80,13 @@ def article(slug: str) -> str:
     blocks come from the fragment cache for this reader's tier, else from two statements (and
     the paywall box's offer)."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
-    service.read_without_transaction()
     readable = paywall.readable_levels(current_user)
     kept = fragments.cache()
     head = kept.get(("head", slug))
     loaded: list[reading.ArticleRow] = []
     if head is None:
         generation = pagecache.generation()
+        read_without_transaction()
         row = reading.article(slug, readable) or abort(404)
         loaded.append(row)
         head = (row.id, row.access, row.updated_at)
@@ -93,6 +94,7 @@ def article(slug: str) -> str:
     full = head[1] in readable
 
     def build() -> tuple[dict[str, Any], Any]:
+        read_without_transaction()
         fresh = loaded[0] if loaded else reading.article(slug, readable) or abort(404)
         return _article_context(fresh, full), fresh.next_due
 
