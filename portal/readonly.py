@@ -10,10 +10,11 @@ detached user; the rate limiter skips its look-up (every limit counts form posts
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from portal.extensions import db, limiter
 
@@ -36,21 +37,32 @@ def is_read_only_request() -> bool:
     return bool(getattr(view, _MARK, False))
 
 
-def read_without_transaction() -> None:
+def read_without_transaction() -> Connection | None:
     """For a reader GET that never writes and reads no tenant rows: each statement runs on its
     own (autocommit), which saves the BEGIN and ROLLBACK round trips. Each of the page's
     statements is consistent by itself, and nothing is left open if the request fails.
     PostgreSQL on an engine only (tests bind the session to one open connection)."""
     session = db.session()
     if session.in_transaction():
-        return
+        return None
     bind = session.get_bind()
     if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return None
 
 
 def init_app(app: Flask) -> None:
-    """Read-only pages skip the rate limiter's look-up: every limit counts form posts."""
-    # One limiter serves every app of the process (tests make many): add the filter once.
-    if is_read_only_request not in limiter._request_filters:  # noqa: SLF001
-        limiter.request_filter(is_read_only_request)
+    """Read-only pages skip the rate limiter's before-request check (every limit in the portal
+    counts form posts; its look-up costs more than the rest of a kept page's hooks)."""
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(hooks):
+        if getattr(hook, "__self__", None) is limiter:
+            hooks[i] = _unless_read_only(hook)
+
+
+def _unless_read_only(hook: Callable[[], Any]) -> Callable[[], Any]:
+    @wraps(hook)
+    def check() -> Any:
+        return None if is_read_only_request() else hook()
+
+    return check

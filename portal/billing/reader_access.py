@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import make_transient_to_detached
 
 from portal.accounts.models import User
@@ -66,23 +67,13 @@ def load_user(user_id: int, session_version: int) -> User | None:
     reader page the statement runs without a transaction and the user comes back detached
     (nothing on such a page changes it); elsewhere it is the session's own ORM object.
     """
+    if is_read_only_request():
+        connection = read_without_transaction() or db.session.connection()
+        if connection.dialect.name == "postgresql":
+            return _load_detached(connection, user_id, session_version)
     if db.session.get_bind().dialect.name != "postgresql":
         user = db.session.get(User, user_id)
         return user if user is not None and user.session_version == session_version else None
-    if is_read_only_request():
-        read_without_transaction()
-        found = (
-            db.session.connection()
-            .execute(_WITH_ACCESS, {"now": utcnow(), "id": user_id, "version": session_version})
-            .first()
-        )
-        if found is None:
-            return None
-        values = zip(_USERS.columns, found[:-1], strict=True)
-        user = User(**{column.key: value for column, value in values})
-        make_transient_to_detached(user)
-        _remember(user, found[-1])
-        return user
     row = db.session.execute(
         select(User, func.reader_access(User.id, utcnow())).where(
             User.id == user_id, User.session_version == session_version
@@ -92,6 +83,19 @@ def load_user(user_id: int, session_version: int) -> User | None:
         return None
     user, facts = row
     _remember(user, facts)
+    return user
+
+
+def _load_detached(connection: Connection, user_id: int, session_version: int) -> User | None:
+    found = connection.execute(
+        _WITH_ACCESS, {"now": utcnow(), "id": user_id, "version": session_version}
+    ).first()
+    if found is None:
+        return None
+    values = zip(_USERS.columns, found[:-1], strict=True)
+    user = User(**{column.key: value for column, value in values})
+    make_transient_to_detached(user)
+    _remember(user, found[-1])
     return user
 
 

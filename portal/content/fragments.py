@@ -31,7 +31,9 @@ from flask_login import AnonymousUserMixin, current_user
 from jinja2 import Template, nodes
 from markupsafe import Markup
 
+from portal.billing.banner import cached_payment_problem
 from portal.content import layout, pagecache
+from portal.orgs.blueprint import org_switcher_context
 from portal.templating import current_locale
 from portal.timeutil import utcnow
 
@@ -285,11 +287,11 @@ def _header(context: dict[str, Any]) -> layout.Header:
     layout calls (on a reader's GET: the user loader's answer, no statement)."""
     if not current_user.is_authenticated:
         return _ANONYMOUS
-    functions: dict[str, Any] = {}
-    current_app.update_template_context(functions)
-    switch = functions["org_switcher"]()
-    problem = functions["billing_payment_problem"](fresh=bool(context.get("banner_fresh")))
-    return layout.header_of(current_user, switch, problem)
+    reader = current_user._get_current_object()  # type: ignore[attr-defined]
+    # The same functions the layout's org_switcher() and billing_payment_problem() call.
+    switch = org_switcher_context()["org_switcher"]()
+    problem = cached_payment_problem(reader, fresh=bool(context.get("banner_fresh")))
+    return layout.header_of(reader, switch, problem)
 
 
 def size_of(blocks: dict[str, Markup]) -> int:

@@ -28,6 +28,7 @@ from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
 
 from portal.i18n import locale_from_accept_language
+from portal.observability import log_request
 from portal.readonly import read_only
 
 MAX_ENTRIES = 2000
@@ -195,12 +196,10 @@ class CachedPages:
             status, headers, body = hit
             request_id = uuid.uuid4().hex
             start_response(status, [*headers, ("X-Request-ID", request_id)])
-            log.info(
+            log_request(
                 "GET %s %s cached rid=%s",
-                environ.get("PATH_INFO"),
-                status[:3],
-                request_id,
-                extra={
+                (environ.get("PATH_INFO"), status[:3], request_id),
+                {
                     "request_id": request_id,
                     "method": "GET",
                     "path": environ.get("PATH_INFO"),
