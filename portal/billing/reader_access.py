@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import make_transient_to_detached
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.readonly import is_read_only_request, read_without_transaction
+from portal.readonly import is_read_only_request
 from portal.timeutil import utcnow
 
 _G_KEY = "_reader_access"
@@ -68,9 +68,14 @@ def load_user(user_id: int, session_version: int) -> User | None:
     (nothing on such a page changes it); elsewhere it is the session's own ORM object.
     """
     if is_read_only_request():
-        connection = read_without_transaction() or db.session.connection()
-        if connection.dialect.name == "postgresql":
-            return _load_detached(connection, user_id, session_version)
+        bind = db.engine
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            # A connection of its own, in autocommit, back in the pool at once: a warm page
+            # needs no ORM session at all (no BEGIN, no ROLLBACK, no session to close).
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return _load_detached(connection, user_id, session_version)
+        if bind.dialect.name == "postgresql":  # tests: one connection for everything
+            return _load_detached(db.session.connection(), user_id, session_version)
     if db.session.get_bind().dialect.name != "postgresql":
         user = db.session.get(User, user_id)
         return user if user is not None and user.session_version == session_version else None
