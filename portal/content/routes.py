@@ -211,9 +211,7 @@ def search_page() -> str:
     page = _page()
 
     def build() -> dict[str, Any]:
-        results = search.search(
-            query, readable, service.visible(), category=category, access=access, page=page
-        )
+        results = search.search(query, readable, category=category, access=access, page=page)
         return {
             "query": query,
             "results": results,

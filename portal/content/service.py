@@ -25,9 +25,10 @@ from portal.timeutil import utcnow
 RELATED_COUNT = 3
 
 
-def visible(now: datetime | None = None) -> ColumnElement[bool]:
-    """Published, or scheduled and due (so a late beat never hides a due article)."""
-    now = now or utcnow()
+def visible(now: Any = None) -> ColumnElement[bool]:
+    """Published, or scheduled and due (so a late beat never hides a due article). `now`: a
+    moment, or a bound parameter in a statement built once (search.py)."""
+    now = now if now is not None else utcnow()
     return or_(
         Article.status == "published",
         and_(Article.status == "scheduled", Article.published_at <= now),
