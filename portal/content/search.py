@@ -182,7 +182,8 @@ def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool
         for chosen, vector in ((levels, _QUERY_FULL), (others, _QUERY_TEASER))
         if chosen
     ]
-    matches = union_all(*branches).subquery("matches")
+    # A CTE: the count and the ranking read the same matches, found once.
+    matches = union_all(*branches).cte("matches")
     total = (
         select(func.count())
         .select_from(select(matches.c.id).limit(COUNT_CAP + 1).subquery())
