@@ -261,7 +261,7 @@ def render_page(name: str, blocks: dict[str, Markup], **context: Any) -> str:
         cacheable = layout.cacheable(app, name, found.blocks, set(context))
         found.cacheable[frozenset(context)] = cacheable
     header = _header(context) if cacheable else None
-    key = layout.layout_key(found.page.name or name, header, context) if header else None
+    key = layout.layout_key(name, header, context) if header else None
     if key is None:
         return render_template(found.page, _kept_blocks=blocks, **context)
     key = (key, current_locale())

@@ -141,12 +141,18 @@ def _split(rendered: str) -> Skeleton | None:
         if i + 2 < len(pieces):
             holes.append((pieces[i + 1], pieces[i + 2]))
             parts.append("")
-    if any(_NONCE in part for part in parts):
-        return None  # a marker came out changed (encoded into a URL, say): fill it per request
+    if any(_changed_marker(part) for part in parts):
+        return None  # a marker came out changed (encoded into a URL, say): render per request
     if any(kind == "slot" and name not in SLOTS for kind, name in holes):
         return None
     size = 512 + sum(sys.getsizeof(p) for p in parts)
     return Skeleton(tuple(parts), tuple(holes), size)
+
+
+def _changed_marker(part: str) -> bool:
+    # Whatever a filter did to a marker (percent-encoding, case), its delimiters or its nonce
+    # are still there.
+    return "\ue002" in part or "\ue003" in part or _NONCE in part.lower()
 
 
 def header_of(reader: Any, switch: dict[str, Any], problem: dict[str, str] | None) -> Header:

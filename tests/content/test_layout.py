@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import Markup
 
 from portal.accounts.models import User
 from portal.billing.models import Subscription
@@ -174,3 +176,16 @@ def test_only_layouts_that_read_keyed_values_are_kept(app: Flask) -> None:
         assert not layout.cacheable(app, "orgs/overview.html", ("org_content",), set())
         # …unless the caller passes them, as part of the layout's key.
         assert layout.cacheable(app, "orgs/_layout.html", ("org_content",), {"org", "membership"})
+
+
+def test_a_marker_a_filter_changed_makes_the_layout_per_request(app: Flask) -> None:
+    block, slot = str(layout._hole("block", "content")), str(layout._hole("slot", "current_path"))  # noqa: SLF001
+    kept = layout._split(f"<a>{block}</a><b>{slot}</b>")  # noqa: SLF001
+    assert kept is not None and kept.holes == (("block", "content"), ("slot", "current_path"))
+    with app.test_request_context("/articles/?a=1&b=2"):
+        assert (
+            kept.fill({"content": Markup("<p>x</p>")})
+            == "<a><p>x</p></a><b>/articles/?a=1&amp;b=2</b>"
+        )
+    for changed in (slot.upper(), quote(slot), slot[1:]):
+        assert layout._split(f"<a>{block}</a><b>{changed}</b>") is None  # noqa: SLF001
