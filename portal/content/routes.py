@@ -30,6 +30,11 @@ __all__ = ["bp"]
 ARTICLE_TEMPLATE = "content/article.html"
 
 
+def _reader() -> Any:
+    """This request's user itself, not the proxy (each look-up through it costs a few calls)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def _page() -> int:
     return max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
 
@@ -47,7 +52,7 @@ def _kept_listing(template: str, key: tuple[Any, ...], build: Callable[[], dict[
         read_without_transaction()
         return build(), service.next_due()
 
-    tier = fragments.tier_of(current_user, full=False)
+    tier = fragments.tier_of(_reader(), full=False)
     return fragments.kept_page(template, key, tier, with_due)
 
 
@@ -80,7 +85,8 @@ def article(slug: str) -> str:
     blocks come from the fragment cache for this reader's tier, else from two statements (and
     the paywall box's offer)."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
-    readable = paywall.readable_levels(current_user)
+    reader = _reader()
+    readable = paywall.readable_levels(reader)
     kept = fragments.cache()
     head = kept.get(("head", slug))
     loaded: list[reading.ArticleRow] = []
@@ -98,7 +104,7 @@ def article(slug: str) -> str:
         fresh = loaded[0] if loaded else reading.article(slug, readable) or abort(404)
         return _article_context(fresh, full), fresh.next_due
 
-    tier = fragments.tier_of(current_user, full)
+    tier = fragments.tier_of(reader, full)
     return fragments.kept_page(ARTICLE_TEMPLATE, ("article", *head), tier, build)
 
 
@@ -207,7 +213,7 @@ def search_page() -> str:
     query = search.clean_query(request.args.get("q"))
     category = request.args.get("category") or None
     access = request.args.get("access") if request.args.get("access") in ACCESS_CHOICES else None
-    readable = paywall.readable_levels(current_user)
+    readable = paywall.readable_levels(_reader())
     page = _page()
 
     def build() -> dict[str, Any]:
