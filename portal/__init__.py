@@ -5,6 +5,7 @@ the package registers nothing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from portal import (
     i18n,
     observability,
     rawinput,
+    readonly,
     security,
     sqlite_pragmas,
     templating,
@@ -81,9 +83,37 @@ CLI_COMMANDS = (
 )
 
 
+_SYNC_KEPT = 10_000
+
+
+class Portal(Flask):
+    """Flask, with the answer to "is this function async?" kept per function.
+
+    Flask asks it of every hook on every request (inspect.iscoroutinefunction, a dozen times
+    a page); a function's nature does not change, so the first answer stands.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._sync[func]
+        except KeyError:
+            found = super().ensure_sync(func)
+            # Flask passes the hooks and views it holds; a bound keeps a surprise caller that
+            # makes new functions per request from growing it.
+            if len(self._sync) < _SYNC_KEPT:
+                self._sync[func] = found
+            return found
+        except TypeError:  # an unhashable callable: ask every time
+            return super().ensure_sync(func)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
-    app = Flask(__name__, instance_relative_config=False)
+    app = Portal(__name__, instance_relative_config=False)
     app.config.from_mapping(load_config(config))
     if app.config.get("RATELIMIT_STORAGE_URI") is None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
@@ -109,6 +139,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_login(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    readonly.init_app(app)
     i18n.init_app(app, babel)
     celery_init_app(app)
 

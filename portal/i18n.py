@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -47,7 +47,9 @@ def announce_language(response: Response) -> Response:
     URL answers in Norwegian or English, so caches and search engines must keep both apart."""
     if response.mimetype == "text/html":
         response.vary.add("Accept-Language")
-        response.headers.setdefault("Content-Language", select_locale())
+        # Babel's answer for this request (kept in the request), not a second selection.
+        locale = get_locale()
+        response.headers.setdefault("Content-Language", locale.language if locale else "nb")
     return response
 
 

@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 
@@ -59,14 +60,10 @@ def init_logging(app: Flask) -> None:
         if request_id:
             response.headers["X-Request-ID"] = request_id
             duration = (time.perf_counter() - g.request_started) * 1000
-            log.info(
+            log_request(
                 "%s %s %s %.1fms rid=%s",
-                request.method,
-                request.path,
-                response.status_code,
-                duration,
-                request_id,
-                extra={
+                (request.method, request.path, response.status_code, duration, request_id),
+                {
                     "request_id": request_id,
                     "method": request.method,
                     "path": request.path,
@@ -75,3 +72,12 @@ def init_logging(app: Flask) -> None:
                 },
             )
         return response
+
+
+def log_request(message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> None:
+    """The one line per request, at INFO. Made without logging's caller look-up, which walks
+    the whole (deep) stack of a request to name a file and line no formatter here prints."""
+    if log.isEnabledFor(logging.INFO):
+        log.handle(
+            log.makeRecord(log.name, logging.INFO, "(request)", 0, message, args, None, None, extra)
+        )

@@ -22,19 +22,29 @@ CSP = "; ".join(
 )
 
 
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+PRODUCTION_HEADERS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+
+
 def init_app(app: Flask) -> None:
     production = app.config["VEIVALG_ENV"] == "production"
+
+    always = [*HEADERS, *(PRODUCTION_HEADERS if production else ())]
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # One pass over the response's headers, not one scan per header set by default.
+        present = {name.lower() for name, _ in headers}
+        for name, value in always:
+            if name.lower() not in present:
+                headers.add(name, value)
         if current_user and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"

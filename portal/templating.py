@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
@@ -50,8 +51,32 @@ def csrf_token() -> str:
     return signed
 
 
+def current_path() -> str:
+    """The page's own path and query, for forms that come back to it (the language switch)."""
+    return request.full_path
+
+
+# Pages where "log in" must not send the reader back to the page itself.
+_NO_LOGIN_RETURN = ("accounts.login", "accounts.signup")
+
+
+def login_url() -> str:
+    """The header's "log in" link, which brings the reader back to this page afterwards."""
+    here = request.full_path if request.endpoint not in _NO_LOGIN_RETURN else None
+    return url_for("accounts.login", next=here)
+
+
+# The layout's values that differ per request, not per reader kind: the kept layout
+# (content/layout.py) leaves holes for them and fills them with these same functions.
+PER_REQUEST: dict[str, Callable[[], str]] = {
+    "csrf_token": csrf_token,
+    "current_path": current_path,
+    "login_url": login_url,
+}
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(current_locale=current_locale, csrf_token=csrf_token)
+    app.jinja_env.globals.update(current_locale=current_locale, **PER_REQUEST)
     # The one way a template shows a stored moment: Norwegian time, Norwegian date format.
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["nok"] = format_nok

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import make_transient_to_detached
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.readonly import is_read_only_request
 from portal.timeutil import utcnow
 
 _G_KEY = "_reader_access"
@@ -48,11 +51,31 @@ class ReaderAccess:
     payment_problem: dict[str, str] | None
 
 
+_USERS = User.__table__
+# The users row and the reader's access as plain columns: on a read-only page (readonly.py) the
+# user is built from them without the ORM's loading machinery, which costs more than the
+# statement itself.
+_WITH_ACCESS = select(
+    *_USERS.columns, func.reader_access(_USERS.c.id, bindparam("now")).label("facts")
+).where(_USERS.c.id == bindparam("id"), _USERS.c.session_version == bindparam("version"))
+
+
 def load_user(user_id: int, session_version: int) -> User | None:
     """The user for a session cookie, with their access, in one statement (PostgreSQL).
 
-    None when the cookie's session version is not the user's current one.
+    None when the cookie's session version is not the user's current one. On a read-only
+    reader page the statement runs without a transaction and the user comes back detached
+    (nothing on such a page changes it); elsewhere it is the session's own ORM object.
     """
+    if is_read_only_request():
+        bind = db.engine
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            # A connection of its own, in autocommit, back in the pool at once: a warm page
+            # needs no ORM session at all (no BEGIN, no ROLLBACK, no session to close).
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return _load_detached(connection, user_id, session_version)
+        if bind.dialect.name == "postgresql":  # tests: one connection for everything
+            return _load_detached(db.session.connection(), user_id, session_version)
     if db.session.get_bind().dialect.name != "postgresql":
         user = db.session.get(User, user_id)
         return user if user is not None and user.session_version == session_version else None
@@ -65,6 +88,19 @@ def load_user(user_id: int, session_version: int) -> User | None:
         return None
     user, facts = row
     _remember(user, facts)
+    return user
+
+
+def _load_detached(connection: Connection, user_id: int, session_version: int) -> User | None:
+    found = connection.execute(
+        _WITH_ACCESS, {"now": utcnow(), "id": user_id, "version": session_version}
+    ).first()
+    if found is None:
+        return None
+    values = zip(_USERS.columns, found[:-1], strict=True)
+    user = User(**{column.key: value for column, value in values})
+    make_transient_to_detached(user)
+    _remember(user, found[-1])
     return user
 
 

@@ -22,16 +22,18 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 from jinja2 import Template, nodes
 from markupsafe import Markup
 
-from portal.content import pagecache
+from portal.billing.banner import cached_payment_problem
+from portal.content import layout, pagecache
+from portal.orgs.blueprint import org_switcher_context
 from portal.templating import current_locale
 from portal.timeutil import utcnow
 
@@ -161,6 +163,8 @@ class _Layout:
     blocks: tuple[str, ...]
     capture: Template
     page: Template
+    # Whether the layout may be kept, per set of the caller's layout value names.
+    cacheable: dict[frozenset[str], bool] = field(default_factory=dict)
 
 
 _layouts: dict[tuple[int, str], _Layout] = {}
@@ -238,10 +242,56 @@ def render_blocks(name: str, tier: Tier, context: dict[str, Any]) -> dict[str, M
     return blocks
 
 
-def render_page(name: str, blocks: dict[str, Markup]) -> str:
-    """The page for the current reader: the layout around kept blocks."""
-    layout = _layout(current_app._get_current_object(), name)  # type: ignore[attr-defined]
-    return render_template(layout.page, _kept_blocks=blocks)
+def render_page(name: str, blocks: dict[str, Markup], **context: Any) -> str:
+    """The page for the current reader: the layout around kept blocks.
+
+    The layout itself is kept too, per language, endpoint and header state, with the CSRF
+    token and the page's own path filled in per request (content/layout.py). `context`: values
+    the layout (not the blocks) reads, e.g. an organisation page's; they become part of the
+    layout's key, so they must be hashable and say everything the layout shows of them.
+    A layout that reads anything else is rendered by Jinja on every request.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = _layout(app, name)
+    kept = cache()
+    if not kept.enabled or layout.has_flashes():
+        return render_template(found.page, _kept_blocks=blocks, **context)
+    cacheable = found.cacheable.get(frozenset(context))
+    if cacheable is None:
+        cacheable = layout.cacheable(app, name, found.blocks, set(context))
+        found.cacheable[frozenset(context)] = cacheable
+    header = _header(context) if cacheable else None
+    key = layout.layout_key(name, header, context) if header else None
+    if key is None:
+        return render_template(found.page, _kept_blocks=blocks, **context)
+    key = (key, current_locale())
+    skeleton = kept.get(key)
+    if skeleton is None:
+        generation = pagecache.generation()
+        try:
+            skeleton = layout.capture(found.page, found.blocks, header, context)
+        except layout.NotKeyed:
+            skeleton = None
+        if skeleton is None:
+            found.cacheable[frozenset(context)] = False
+            return render_template(found.page, _kept_blocks=blocks, **context)
+        kept.put(key, skeleton, skeleton.size, generation=generation)
+    return skeleton.fill(blocks)
+
+
+_ANONYMOUS = layout.Header(False, False, (), None, None)
+
+
+def _header(context: dict[str, Any]) -> layout.Header:
+    """The header's state for the current reader, from the same template functions the
+    layout calls (on a reader's GET: the user loader's answer, no statement)."""
+    if not current_user.is_authenticated:
+        return _ANONYMOUS
+    reader = current_user._get_current_object()  # type: ignore[attr-defined]
+    # The same functions the layout's org_switcher() and billing_payment_problem() call.
+    switch = org_switcher_context()["org_switcher"]()
+    problem = cached_payment_problem(reader, fresh=bool(context.get("banner_fresh")))
+    return layout.header_of(reader, switch, problem)
 
 
 def size_of(blocks: dict[str, Markup]) -> int:

@@ -28,6 +28,8 @@ from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
 
 from portal.i18n import locale_from_accept_language
+from portal.observability import log_request
+from portal.readonly import read_only
 
 MAX_ENTRIES = 2000
 # Any query string makes a new key, so the cache is bounded by size as well as by count:
@@ -194,12 +196,10 @@ class CachedPages:
             status, headers, body = hit
             request_id = uuid.uuid4().hex
             start_response(status, [*headers, ("X-Request-ID", request_id)])
-            log.info(
+            log_request(
                 "GET %s %s cached rid=%s",
-                environ.get("PATH_INFO"),
-                status[:3],
-                request_id,
-                extra={
+                (environ.get("PATH_INFO"), status[:3], request_id),
+                {
                     "request_id": request_id,
                     "method": "GET",
                     "path": environ.get("PATH_INFO"),
@@ -236,7 +236,8 @@ class CachedPages:
 def anonymous_cache(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a public reader page as storable when it was made for nobody in particular.
 
-    Such a page also tells browsers and shared caches how long they may keep it
+    Such a page is read-only (portal/readonly.py): one that may be shared from a cache
+    cannot depend on a write. It also tells browsers and shared caches how long they may keep it
     (Cache-Control: public), varying on the cookie (a login changes the page) and the
     language header (it picks the language of a cookie-less reader). A page made for an
     anonymous reader with cookies (a language choice, a flash message) is private.
@@ -267,4 +268,4 @@ def anonymous_cache(view: Callable[..., Any]) -> Callable[..., Any]:
             response.headers[STORE_MARKER] = "store"
         return response
 
-    return wrapper
+    return read_only(wrapper)

@@ -23,10 +23,16 @@ from portal.content import (  # noqa: F401 - feeds adds views
 from portal.content.blueprint import bp
 from portal.content.models import ACCESS_CHOICES
 from portal.content.pagecache import anonymous_cache
+from portal.readonly import read_without_transaction
 
 __all__ = ["bp"]
 
 ARTICLE_TEMPLATE = "content/article.html"
+
+
+def _reader() -> Any:
+    """This request's user itself, not the proxy (each look-up through it costs a few calls)."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _page() -> int:
@@ -41,12 +47,12 @@ def absolute(endpoint: str, **values: Any) -> str:
 def _kept_listing(template: str, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> str:
     """A reader page that is the same for everyone but the header: its blocks kept per tier."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
-    service.read_without_transaction()
 
     def with_due() -> tuple[dict[str, Any], Any]:
+        read_without_transaction()
         return build(), service.next_due()
 
-    tier = fragments.tier_of(current_user, full=False)
+    tier = fragments.tier_of(_reader(), full=False)
     return fragments.kept_page(template, key, tier, with_due)
 
 
@@ -79,13 +85,14 @@ def article(slug: str) -> str:
     blocks come from the fragment cache for this reader's tier, else from two statements (and
     the paywall box's offer)."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
-    service.read_without_transaction()
-    readable = paywall.readable_levels(current_user)
+    reader = _reader()
+    readable = paywall.readable_levels(reader)
     kept = fragments.cache()
     head = kept.get(("head", slug))
     loaded: list[reading.ArticleRow] = []
     if head is None:
         generation = pagecache.generation()
+        read_without_transaction()
         row = reading.article(slug, readable) or abort(404)
         loaded.append(row)
         head = (row.id, row.access, row.updated_at)
@@ -93,10 +100,11 @@ def article(slug: str) -> str:
     full = head[1] in readable
 
     def build() -> tuple[dict[str, Any], Any]:
+        read_without_transaction()
         fresh = loaded[0] if loaded else reading.article(slug, readable) or abort(404)
         return _article_context(fresh, full), fresh.next_due
 
-    tier = fragments.tier_of(current_user, full)
+    tier = fragments.tier_of(reader, full)
     return fragments.kept_page(ARTICLE_TEMPLATE, ("article", *head), tier, build)
 
 
@@ -205,13 +213,11 @@ def search_page() -> str:
     query = search.clean_query(request.args.get("q"))
     category = request.args.get("category") or None
     access = request.args.get("access") if request.args.get("access") in ACCESS_CHOICES else None
-    readable = paywall.readable_levels(current_user)
+    readable = paywall.readable_levels(_reader())
     page = _page()
 
     def build() -> dict[str, Any]:
-        results = search.search(
-            query, readable, service.visible(), category=category, access=access, page=page
-        )
+        results = search.search(query, readable, category=category, access=access, page=page)
         return {
             "query": query,
             "results": results,

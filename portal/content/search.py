@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import format_decimal
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, literal_column, select, text, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.content.models import Article, Category
+from portal.content.models import ACCESS_CHOICES, Article, Category
+from portal.content.service import visible
 from portal.extensions import db
+from portal.timeutil import UTCDateTime, utcnow
 
 MAX_QUERY_CHARS = 200
 START, STOP = "\u27e6", "\u27e7"  # ⟦ ⟧: markers turned into <mark> after escaping
@@ -110,37 +122,59 @@ def _highlight(fragment: str) -> Markup:
 def search(
     query: str,
     readable: list[str],
-    visible: ColumnElement[bool],
     *,
     category: str | None = None,
     access: str | None = None,
     page: int = 1,
     per_page: int = 10,
+    now: datetime | None = None,
 ) -> SearchPage:
-    """Ranked, paginated hits for `query` among `visible` articles; `readable` lists the
-    access levels whose full text this reader may search (from can_read)."""
+    """Ranked, paginated hits for `query` among visible articles (published, or scheduled and
+    due at `now`); `readable` lists the access levels whose full text this reader may search
+    (from can_read)."""
     query = clean_query(query)
     if not query:
         return SearchPage([], 0, page, per_page)
-    filters: list[ColumnElement[bool]] = [visible]
+    now = now or utcnow()
+    if _dialect() == "postgresql":
+        return _search_postgresql(query, readable, category, access, now, page, per_page)
+    filters: list[ColumnElement[bool]] = [visible(now)]
     if category:
         filters.append(Article.category.has(Category.slug == category))
     if access:
         filters.append(Article.access == access)
-    if _dialect() == "postgresql":
-        return _search_postgresql(query, readable, filters, page, per_page)
     return _search_sqlite(query, readable, filters, page, per_page)
 
 
-def _search_postgresql(
-    query: str, readable: list[str], filters: list[Any], page: int, per_page: int
-) -> SearchPage:
+@dataclass(frozen=True)
+class _Statements:
+    page: Any  # a page of hits with their snippets and the (capped) count
+    count: Any  # the count alone, for a page past the last
+
+
+# One pair per (levels read in full, filters used): built once, run with bound parameters, so
+# a search costs its statement rather than building it (the building took most of the
+# Python time).
+_statements: dict[tuple[tuple[str, ...], bool, bool], _Statements] = {}
+
+
+def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool) -> _Statements:
     """One indexed branch per kind of access: the levels the reader may read matched on the
     full vector, the others on the teaser's (each a GIN look-up, no OR between them); ranked on
     the small title + lede vector; counted up to a cap."""
-    tsquery = func.websearch_to_tsquery(literal_column("'norwegian'::regconfig"), query)
-    levels = [level for level in ("public", "members", "paid") if level in readable]
-    others = [level for level in ("public", "members", "paid") if level not in readable]
+    key = (levels, category, access)
+    found = _statements.get(key)
+    if found is not None:
+        return found
+    tsquery = func.websearch_to_tsquery(
+        literal_column("'norwegian'::regconfig"), bindparam("q", type_=String)
+    )
+    filters: list[ColumnElement[bool]] = [visible(bindparam("now", type_=UTCDateTime()))]
+    if category:
+        filters.append(Article.category.has(Category.slug == bindparam("category")))
+    if access:
+        filters.append(Article.access == bindparam("access"))
+    others = tuple(level for level in ACCESS_CHOICES if level not in levels)
     branches = [
         select(Article.id, Article.published_at, literal_column(_QUERY_HEAD).label("head")).where(
             Article.access.in_(chosen), literal_column(vector).op("@@")(tsquery), *filters
@@ -148,7 +182,8 @@ def _search_postgresql(
         for chosen, vector in ((levels, _QUERY_FULL), (others, _QUERY_TEASER))
         if chosen
     ]
-    matches = union_all(*branches).subquery("matches")
+    # A CTE: the count and the ranking read the same matches, found once.
+    matches = union_all(*branches).cte("matches")
     total = (
         select(func.count())
         .select_from(select(matches.c.id).limit(COUNT_CAP + 1).subquery())
@@ -158,12 +193,12 @@ def _search_postgresql(
     ranked = (
         select(matches.c.id, rank.label("rank"), matches.c.published_at, total.label("total"))
         .order_by(rank.desc(), matches.c.published_at.desc(), matches.c.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
         .subquery()
     )
     source = literal_column(
-        f"CASE WHEN {_in_sql(readable)} THEN articles.body_text ELSE articles.teaser_text END"
+        f"CASE WHEN {_in_sql(list(levels))} THEN articles.body_text ELSE articles.teaser_text END"
     )
     headline = func.ts_headline(
         literal_column("'norwegian'::regconfig"),
@@ -172,13 +207,37 @@ def _search_postgresql(
         f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2",
     )
     # The snippets are made for one page of hits only.
-    rows = db.session.execute(
+    found = _Statements(
         select(Article.slug, Article.title, Article.lede, Article.access, headline, ranked.c.total)
         .join(ranked, ranked.c.id == Article.id)
-        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id)
+        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id),
+        select(total),
+    )
+    _statements[key] = found
+    return found
+
+
+def _search_postgresql(
+    query: str,
+    readable: list[str],
+    category: str | None,
+    access: str | None,
+    now: datetime,
+    page: int,
+    per_page: int,
+) -> SearchPage:
+    levels = tuple(level for level in ACCESS_CHOICES if level in readable)
+    statements = _postgresql_statements(levels, bool(category), bool(access))
+    values: dict[str, Any] = {"q": query, "now": now}
+    if category:
+        values["category"] = category
+    if access:
+        values["access"] = access
+    rows = db.session.execute(
+        statements.page, {**values, "limit": per_page, "offset": (page - 1) * per_page}
     ).all()
     # Past the last page the count is asked on its own.
-    count = rows[0][5] if rows else (db.session.scalar(select(total)) or 0)
+    count = rows[0][5] if rows else (db.session.scalar(statements.count, values) or 0)
     hits = [
         SearchHit(HitArticle(slug, title, lede, access), _highlight(snippet or ""))
         for slug, title, lede, access, snippet, _ in rows

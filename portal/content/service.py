@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload, with_expression
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -26,28 +25,14 @@ from portal.timeutil import utcnow
 RELATED_COUNT = 3
 
 
-def visible(now: datetime | None = None) -> ColumnElement[bool]:
-    """Published, or scheduled and due (so a late beat never hides a due article)."""
-    now = now or utcnow()
+def visible(now: Any = None) -> ColumnElement[bool]:
+    """Published, or scheduled and due (so a late beat never hides a due article). `now`: a
+    moment, or a bound parameter in a statement built once (search.py)."""
+    now = now if now is not None else utcnow()
     return or_(
         Article.status == "published",
         and_(Article.status == "scheduled", Article.published_at <= now),
     )
-
-
-def read_without_transaction() -> None:
-    """For a reader GET that never writes and reads no tenant rows: each statement runs on its
-    own (autocommit), which saves the BEGIN and ROLLBACK round trips. Each of the page's
-    statements is consistent by itself, and nothing is left open if the request fails.
-    PostgreSQL on an engine only (tests bind the session to one open connection)."""
-    session = db.session()
-    bind = session.get_bind()
-    if (
-        isinstance(bind, Engine)
-        and bind.dialect.name == "postgresql"
-        and not session.in_transaction()
-    ):
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def next_due(now: datetime | None = None) -> datetime | None:
