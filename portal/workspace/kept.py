@@ -27,8 +27,9 @@ from sqlalchemy import bindparam, func, select
 
 from portal.content import fragments, pagecache
 from portal.extensions import db
+from portal.orgs import chrome
 from portal.orgs.mixins import MAX_ID
-from portal.orgs.models import Organization, OrgAuditEntry
+from portal.orgs.models import PERMISSIONS, ROLE_RANK, Organization, OrgAuditEntry
 from portal.templating import csrf_token
 from portal.workspace import activity, cache
 from portal.workspace.blueprint import can_comment, can_edit, locale, read_only
@@ -126,7 +127,47 @@ def page(name: str, key: tuple[Hashable, ...], build: Callable[[], dict[str, Any
         context = {**build(), "csrf_token": lambda: CSRF_SLOT}
         blocks = fragments.render_blocks(name, READER, context)
         kept.put(key, blocks, fragments.size_of(blocks), generation=generation)
-    return _fill(fragments.render_page(name, blocks))
+    return _fill(fragments.render_page(name, blocks, **layout_values()))
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """What the organisation layout shows of the organisation (a layout key, no ORM row)."""
+
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RoleFacts:
+    """What the organisation layout asks of the membership: its role's rights."""
+
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[PERMISSIONS[permission]]
+
+
+@dataclass(frozen=True)
+class Crumb:
+    id: int
+    title: str
+
+
+def layout_values() -> dict[str, Any]:
+    """Everything the workspace and organisation layouts read, as hashable facts: the base
+    layout around a kept page is then kept too, under these (content/layout.py), and filled
+    per request with the session's CSRF token."""
+    crumb = g.get("workspace_crumb")
+    return {
+        "org": OrgFacts(g.org.id, g.org.slug, g.org.name),
+        "membership": RoleFacts(g.membership.role),
+        "read_only": read_only(),
+        "workbook": Crumb(crumb.id, crumb.title) if crumb is not None else None,
+        "org_header": chrome.org_header,
+        "workspace_crumbs": chrome.workspace_crumbs,
+    }
 
 
 def _fill(page: str) -> str:
