@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from portal.accounts.models import User
 from portal.billing import entitlements, grants
 from portal.billing.models import Subscription
 from portal.extensions import db
@@ -40,10 +41,12 @@ def test_a_member_comes_in_with_one_statement_and_the_session_is_scoped(app, acm
     db.session.info.pop(scoping.ORG_KEY, None)
     with counting() as statements:
         entry = door.enter("acme", acme.editor)
-    assert len(statements) == 1
-    assert entry is not None
-    assert entry.org is acme.org  # the session's own object, no second copy
-    assert entry.membership.role == "editor" and entry.membership.user is acme.editor
+        assert entry is not None
+        # The session's own objects, no second copy; the relationships from its identity map.
+        assert entry.org is acme.org
+        assert entry.membership.role == "editor" and entry.membership.user is acme.editor
+        assert entry.membership.org is acme.org
+    assert len(statements) == 1, statements
     assert scoping.current_org_id() == acme.org.id
     assert _settings() == (str(acme.org.id), str(acme.editor.id))
 
@@ -136,3 +139,22 @@ def test_the_doors_access_is_billings_answer(app, make_org, create_user, scenari
             "grant",
         }
     )
+
+
+def test_in_a_fresh_session_the_door_makes_loaded_objects_of_the_session(app, acme) -> None:
+    """No object of the organisation in the session yet (as at the start of a request): the
+    door's row becomes the session's organisation and membership, usable and changeable."""
+    user_id = acme.editor.id
+    db.session.expunge_all()
+    editor = db.session.get(User, user_id)
+    with counting() as statements:
+        entry = door.enter("acme", editor)
+        assert entry is not None
+        assert entry.org.name == "Acme AS" and entry.org.seat_limit == 10
+        assert entry.membership.user is editor and entry.membership.org is entry.org
+    assert len(statements) == 1, statements
+    assert entry.org in db.session and entry.org not in db.session.dirty
+    entry.org.name = "Acme Endret AS"
+    db.session.flush()
+    db.session.expire_all()
+    assert service.get_by_slug("acme").name == "Acme Endret AS"
