@@ -68,8 +68,10 @@ def org_blueprint(name: str, import_name: str, suffix: str = "") -> Blueprint:
 
 
 bp = guard(Blueprint("orgs", __name__, url_prefix="/orgs"))
-# The organisation layout's header, kept per (organisation, role, page, language).
-bp.add_app_template_global(chrome.org_header, "org_header")
+# The organisation layout's header, kept per (organisation, role, page, language). A filter,
+# not a global: the layout then reads only `org` and `membership`, which a kept layout's key
+# can hold (content/layout.py).
+bp.add_app_template_filter(chrome.org_header, "org_header")
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -19,8 +19,9 @@ from portal.orgs.models import PERMISSIONS
 from portal.workspace import labels, service
 
 bp = org_blueprint("workspace", __name__, "/workspace")
-# The workspace layout's breadcrumb and read-only notice, kept like the organisation header.
-bp.add_app_template_global(chrome.workspace_crumbs, "workspace_crumbs")
+# The workspace layout's breadcrumb and read-only notice, kept like the organisation header
+# (a filter for the same reason).
+bp.add_app_template_filter(chrome.workspace_crumbs, "workspace_crumbs")
 
 
 def locale() -> str:

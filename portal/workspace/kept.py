@@ -27,7 +27,6 @@ from sqlalchemy import bindparam, func, select
 
 from portal.content import fragments, pagecache
 from portal.extensions import db
-from portal.orgs import chrome
 from portal.orgs.mixins import MAX_ID
 from portal.orgs.models import PERMISSIONS, ROLE_RANK, Organization, OrgAuditEntry
 from portal.templating import csrf_token
@@ -165,8 +164,6 @@ def layout_values() -> dict[str, Any]:
         "membership": RoleFacts(g.membership.role),
         "read_only": read_only(),
         "workbook": Crumb(crumb.id, crumb.title) if crumb is not None else None,
-        "org_header": chrome.org_header,
-        "workspace_crumbs": chrome.workspace_crumbs,
     }
 
 

@@ -201,8 +201,7 @@ def test_the_layout_around_a_kept_page_is_kept_too(app, client, login, acme, wb,
     login(client, acme.editor)
     twice(client, url(wb, page))
     with app.test_request_context():
-        names = frozenset(["org", "membership", "read_only", "workbook", "org_header",
-                           "workspace_crumbs"])  # fmt: skip
+        names = frozenset(["org", "membership", "read_only", "workbook"])
         assert fragments._layout(app, TEMPLATES[page]).cacheable == {names: True}
 
 
