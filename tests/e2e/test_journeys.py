@@ -28,6 +28,7 @@ from tests.support.traffic import request
 
 pytestmark = pytest.mark.slow
 
+
 @pytest.fixture
 def stack_page(
     browser: Any,
