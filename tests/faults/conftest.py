@@ -110,10 +110,6 @@ def web(seeded: Flask, base_config: dict[str, Any], tmp_path: Path) -> Iterator[
     server.stop()
 
 
-# The Stripe emulator of the billing tests, for the webhook flood.
-from tests.billing.conftest import stripe_committed, stripe_emulator, stripe_side  # noqa: E402, F401
-
-
 def acme_owner(stack: Stack) -> Browser:
     """The demo owner of acme, logged in on the stack's gunicorn."""
     owner = Browser(stack.web.url)
@@ -141,3 +137,7 @@ def request_pdf(stack: Stack, owner: Browser) -> int:
     )
     assert answer.status == 303, (answer.status, answer.body[:500])
     return int(answer.headers["location"].rstrip("/").rsplit("/", 1)[1])
+
+
+# The Stripe emulator of the billing tests, for the webhook flood.
+from tests.billing.conftest import stripe_committed, stripe_emulator, stripe_side  # noqa: E402, F401
