@@ -2,14 +2,14 @@
 PostgreSQL, Redis, a Celery worker), with the app's connections killed a few times.
 
 Every answer is checked for content: the gated part only for readers entitled to it, an
-organisation's page with its own name and never the other's. Reports throughput, p50/p95/p99
+organisation's page (overview, workspace, dashboard, exports, the export files it asked for)
+with its own name and never the other's. Reports throughput, p50/p95/p99
 per kind, statuses, transport errors and web/worker memory at start and end. Loopback only.
 Settings: BENCH_MIX_SECONDS (60), BENCH_MIX_RATE (requests/s, 20), BENCH_MIX_KILLS (3).
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import platform
 import random
@@ -30,6 +30,8 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import select, text
 
+from bench.mix_exports import ExportTraffic
+from bench.mixkit import Outcome, cpu_seconds, fetch, process_tree, rss_kb, timed_request
 from portal import create_app, demo
 from portal.accounts import service as accounts_service
 from portal.content.models import Article
@@ -47,6 +49,7 @@ WORD_RE = re.compile(r"[a-zæøå]{9,}")
 LOGIN_USERS = 20
 SEARCHES = ("strategi", "digitalisering", "risiko", "gevinst", "kompetanse", "mål")
 DASHBOARD = "/orgs/<org_slug>/workspace/<int:workbook_id>/dashboard"
+EXPORT_FORM = "/orgs/<org_slug>/exports/"
 READERS = {
     "member": "reader@example.com",
     "subscriber": "subscriber@example.com",
@@ -54,15 +57,6 @@ READERS = {
     "fjord": "owner@fjord.example.com",
 }
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@dataclass
-class Outcome:
-    kind: str
-    status: int
-    ms: float
-    at: float
-    problem: str = ""
 
 
 @dataclass
@@ -75,45 +69,8 @@ class Plan:
     # A word found only behind each gated article's paywall: its presence means full text.
     gated_words: dict[str, str]
     org_pages: dict[str, list[str]] = field(default_factory=dict)
-
-
-def process_tree(pid: int) -> list[int]:
-    """A process and its descendants (gunicorn's and celery's workers)."""
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pending += [int(c) for c in children]
-    return found
-
-
-def rss_kb(pid: int) -> int:
-    """Resident memory of a process tree, in kB."""
-    total = 0
-    for current in process_tree(pid):
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-        except (OSError, AttributeError):
-            continue
-    return total
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process tree has used: on a shared, noisy machine the CPU
-    per request is steadier than requests per second."""
-    ticks = 0
-    for current in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    # Each organisation's first workbook, exported by the mix once the exports' routes exist.
+    workbooks: dict[str, int] = field(default_factory=dict)
 
 
 def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
@@ -159,6 +116,8 @@ def prepare(database: ThrowawayDatabase, config: dict[str, object]) -> Plan:
         if dashboards.get(slug):
             pages.append(f"/orgs/{slug}/workspace/{dashboards[slug]}/dashboard")
         plan.org_pages[slug] = pages
+        if dashboards.get(slug) and EXPORT_FORM in rules:
+            plan.workbooks[slug] = dashboards[slug]
     return plan
 
 
@@ -181,46 +140,13 @@ def gated_only_words(articles: list[Article]) -> dict[str, str]:
     return words
 
 
-def fetch(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None
-          ) -> tuple[int, str, dict[str, str]]:  # fmt: skip
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return (
-            response.status,
-            response.read().decode("utf-8", "replace"),
-            {k.lower(): v for k, v in response.getheaders()},
-        )
-    finally:
-        conn.close()
-
-
 def make_requests(port: int, plan: Plan) -> list[tuple[str, int, Callable[[], Outcome]]]:
     """(kind, weight, request) for each kind of the mix; each returns a checked Outcome."""
     rng = random.Random(11)
 
     def timed(kind: str, method: str, path: str, cookie: str | None,
               check: Callable[[int, str], str], body: str | None = None) -> Outcome:  # fmt: skip
-        rid = secrets.token_hex(8)
-        headers = {"X-Request-ID": rid}
-        if cookie:
-            headers["Cookie"] = cookie
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        started = time.perf_counter()
-        try:
-            status, text, _ = fetch(port, method, path, headers, body)
-        except (OSError, http.client.HTTPException) as exc:
-            return Outcome(kind, 0, 0, started, f"transport: {type(exc).__name__}")
-        ms = (time.perf_counter() - started) * 1000
-        if status == 503:
-            problem = "" if rid in text else "503 without the request id"
-        elif status >= 500:
-            problem = f"bare {status}"
-        else:
-            problem = check(status, text)
-        return Outcome(kind, status, ms, started, problem)
+        return timed_request(port, kind, method, path, cookie, lambda s, t, _: check(s, t), body)
 
     def gated(slug: str, expected: bool) -> Callable[[int, str], str]:
         word = plan.gated_words[slug]
@@ -290,6 +216,9 @@ def make_requests(port: int, plan: Plan) -> list[tuple[str, int, Callable[[], Ou
             kind = f"organisation {rest or 'overview'}"
             kinds.append((kind, 6, lambda p=path, o=own, x=other, k=kind: timed(
                 k, "GET", p, plan.cookies[o], org(o, x))))  # fmt: skip
+    if plan.workbooks:
+        owners = {slug: plan.cookies[slug] for slug in plan.workbooks}
+        kinds += ExportTraffic(port, owners, plan.workbooks).kinds()
     return kinds
 
 

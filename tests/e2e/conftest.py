@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,6 +25,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+# take(page, name): a full-page screenshot kept as an artefact of the run.
+Shot = Callable[[Any, str], None]
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +81,15 @@ class MailFolder:
 @pytest.fixture
 def mail_folder(committed_app: Flask) -> MailFolder:
     return MailFolder(committed_app)
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Shot:
+    """Screenshots land in <basetemp>/screenshots/, named after the test and the step."""
+    folder = tmp_path_factory.getbasetemp() / "screenshots"
+    folder.mkdir(exist_ok=True)
+
+    def take(page: Any, name: str) -> None:
+        page.screenshot(path=str(folder / f"{request.node.name}-{name}.png"), full_page=True)
+
+    return take

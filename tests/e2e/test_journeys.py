@@ -21,24 +21,12 @@ from portal.extensions import db
 from tests.billing.conftest import stripe_committed, stripe_emulator, stripe_side  # noqa: F401
 from tests.billing.helpers import StripeSide, make_event, sign
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import Shot
 from tests.e2e.test_reader import GATED_SENTENCE as GATED_SENTENCE_MEMBERS
 from tests.support.services import CeleryWorker, LiveServer, RedisServer, SmtpSink, body_text
 from tests.support.traffic import request
 
 pytestmark = pytest.mark.slow
-
-Shot = Callable[[Any, str], None]
-
-
-@pytest.fixture
-def shot(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Shot:
-    folder = tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(exist_ok=True)
-
-    def take(page: Any, name: str) -> None:
-        page.screenshot(path=str(folder / f"{request.node.name}-{name}.png"), full_page=True)
-
-    return take
 
 
 @pytest.fixture

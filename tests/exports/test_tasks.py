@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,6 +24,7 @@ from portal.outbox.models import PENDING, OutboxItem
 from portal.timeutil import utcnow
 from tests.conftest import PASSWORD
 from tests.support.database import ThrowawayDatabase
+from tests.support.exportjobs import job_row, kill_mid_export, only_job_id, wait_until_stalled
 from tests.support.services import CeleryWorker, RedisServer, SmtpSink, body_text, wait_for
 
 # Short, so a lost worker's job is taken up again within seconds (stall_after: limit + 10 s).
@@ -80,18 +80,6 @@ def request_data_export(client: FlaskClient) -> Any:
     return client.post("/orgs/aerlig/exports/organisation", data={"csrf_token": token})
 
 
-def job_row(app: Flask, job_id: int) -> ExportJob:
-    with app.app_context(), scoping.system_scope():
-        job = db.session.get_one(ExportJob, job_id)
-        db.session.expunge(job)
-        return job
-
-
-def only_job_id(app: Flask) -> int:
-    with app.app_context(), scoping.system_scope():
-        return db.session.scalars(select(ExportJob.id)).one()
-
-
 def test_a_worker_on_redis_runs_an_export_end_to_end(
     worker_app: Flask, start_worker, smtp_sink: SmtpSink
 ) -> None:
@@ -128,19 +116,8 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes_once_with_one
             job_id = job.id
         db.session.commit()
     path = storage.file_path(job_id, "zip")
-    worker = start_worker()
-    # Hold the outbox table: the job renders, writes its file, and then waits to queue its mail.
-    with psycopg.connect(database.owner_dsn) as lock:
-        lock.execute("LOCK TABLE outbox_items IN EXCLUSIVE MODE")
-        with worker_app.app_context():
-            service.send(job_id)
-        wait_for(path.is_file, timeout=60)
-        wait_for(lambda: job_row(worker_app, job_id).progress == 90, timeout=10)
-        worker.proc.kill()  # SIGKILL: no warm shutdown, no ack, no cleanup
-        worker.proc.wait(timeout=10)
-        worker.proc = None
-        worker._log.close()
-        lock.rollback()
+    # The job renders, writes its file, then waits to queue its mail: the worker dies there.
+    kill_mid_export(worker_app, start_worker, job_id, database.owner_dsn)
     job = job_row(worker_app, job_id)
     assert (job.status, job.attempts) == (RUNNING, 1)
     with worker_app.app_context():
@@ -148,7 +125,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes_once_with_one
 
     start_worker()
     # The beat sweep finds the job silent past its time limit and hands it over again.
-    wait_for(lambda: utcnow() - job.heartbeat_at > timedelta(seconds=TIME_LIMIT + 11), 30, 0.5)
+    wait_until_stalled(worker_app, job_id)
     with worker_app.app_context():
         assert service.resume_stalled() == 1
     smtp_sink.wait_for_mail("eier@example.org", timeout=60)

@@ -1,4 +1,5 @@
-"""Redis stopped under traffic, and the Celery worker SIGKILLed in the middle of a mail."""
+"""Redis stopped under traffic (sign-ups and an export meanwhile), and the Celery worker
+SIGKILLed in the middle of a mail."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.exports.models import DONE as JOB_DONE
+from portal.exports.models import QUEUED
 from portal.extensions import db
 from portal.mail import service as mail
 from portal.outbox import service as outbox
 from portal.outbox.models import DONE, PENDING, RUNNING, OutboxItem
 from portal.timeutil import utcnow
-from tests.faults.conftest import READER_PAGES, Stack
+from tests.faults.conftest import READER_PAGES, Stack, acme_owner, request_pdf
+from tests.support.exportjobs import job_row
 from tests.support.services import wait_for
 from tests.support.traffic import Browser, burst, request
 
 pytestmark = pytest.mark.slow
+
+OWNER = "owner@acme.example.com"
 
 
 def mail_items(stack: Stack, *addresses: str) -> list[OutboxItem]:
@@ -33,6 +39,15 @@ def mail_items(stack: Stack, *addresses: str) -> list[OutboxItem]:
         ).all()
         db.session.expunge_all()
         return [i for i in items if (i.payload or {}).get("to") in addresses]
+
+
+def export_item(stack: Stack, job_id: int) -> OutboxItem:
+    with stack.app.app_context():
+        item = db.session.scalars(
+            select(OutboxItem).where(OutboxItem.idempotency_key == f"export:{job_id}")
+        ).one()
+        db.session.expunge(item)
+        return item
 
 
 def message_ids(stack: Stack) -> Counter[str]:
@@ -64,8 +79,12 @@ def test_redis_stopped_during_traffic(stack: Stack) -> None:
 
     addresses = [f"uten-redis-{n}@example.org" for n in range(3)]
     signed_up: list[int] = []
+    owner = acme_owner(stack)
+    exports: list[int] = []
 
     def sign_up_meanwhile() -> None:
+        # An export asked for without the broker: the request succeeds, the job waits.
+        exports.append(request_pdf(stack, owner))
         for address in addresses:
             reader = Browser(stack.web.url)
             answer = reader.post_form(
@@ -82,17 +101,27 @@ def test_redis_stopped_during_traffic(stack: Stack) -> None:
     assert signed_up == [200] * len(addresses)
     # Recorded, not sent: the broker was away at commit.
     assert [i.status for i in mail_items(stack, *addresses)] == [PENDING] * len(addresses)
+    [job_id] = exports
+    assert job_row(stack.app, job_id).status == QUEUED
+    assert export_item(stack, job_id).status == PENDING
+    page = owner.get(f"/orgs/acme/exports/{job_id}")
+    assert page.status == 200 and "I kø" in page.body
     assert not stack.sink.messages
 
     stack.redis.start()
     wait_for(lambda: readiness(stack)[0] == 200, timeout=20)
-    # Redis kept nothing (no persistence): beat's sweep hands the pending mail over again.
-    assert release_after_the_lease(stack) == len(addresses)
-    for address in addresses:
+    # Redis kept nothing (no persistence): beat's sweep hands the pending mail and the export
+    # over again.
+    assert release_after_the_lease(stack) == len(addresses) + 1
+    for address in [*addresses, OWNER]:
         stack.sink.wait_for_mail(address, timeout=90)
     wait_for(lambda: all(i.status == DONE for i in mail_items(stack, *addresses)), timeout=30)
+    wait_for(lambda: job_row(stack.app, job_id).status == JOB_DONE, timeout=30)
     time.sleep(1.0)
-    assert all(len(stack.sink.to(a)) == 1 for a in addresses)
+    assert all(len(stack.sink.to(a)) == 1 for a in [*addresses, OWNER])
+    assert export_item(stack, job_id).status == DONE
+    assert job_row(stack.app, job_id).attempts == 1
+    assert owner.get(f"/orgs/acme/exports/{job_id}/download").body.startswith("%PDF")
     assert all(n == 1 for n in message_ids(stack).values()), message_ids(stack)
     # A second sweep finds nothing owed.
     assert release_after_the_lease(stack) == 0

@@ -13,13 +13,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from portal.exports import service as exports_service
+from portal.exports.models import DONE as EXPORT_DONE
 from portal.extensions import db
 from portal.orgs import audit, invitations, scoping
 from portal.workspace import service as workspace_service
 from portal.workspace import snapshots
 from portal.workspace.models import SectionContent, Workbook
+from tests.support.filetext import file_text
 from tests.support.tenants import ID_KINDS, Tenant
-from tests.workspace.factories import make_workbook
+from tests.workspace.factories import add_goal, make_workbook
+
+EXPORT_FORMATS = ("pdf", "docx", "xlsx", "md")
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,26 @@ def _snapshot(t: Tenant, word: str) -> None:
         snapshots.adopt(t.org, t.owner, workbook, f"Versjon {word}")
 
 
+def _exports(t: Tenant, word: str) -> None:
+    """A goal in the canary workbook (so the word is in every format, the spreadsheet too), then
+    the workbook exported as PDF, Word, Excel and Markdown by the job runner the worker uses.
+    Each file must hold the word: a sweep of files that never had it would prove nothing."""
+    workbook, _ = _workbook(t)
+    add_goal(t, workbook, f"Eksportmål {word}")
+    for fmt in EXPORT_FORMATS:
+        with scoping.org_scope(t.org):
+            job = exports_service.request_export(t.org, t.owner, workbook.id, fmt, "nb")
+            job_id = job.id
+        db.session.flush()
+        assert exports_service.run_job(job_id) == EXPORT_DONE, fmt
+        with scoping.org_scope(t.org):
+            path = exports_service.job_file(db.session.get_one(type(job), job_id))
+        assert word in file_text(path.read_bytes(), fmt), f"{fmt} export without its canary"
+
+
 register_canary("invitation", _invitation)
 register_canary("audit", _audit)
 register_canary("workbook_section", _section)
 register_canary("workbook_comment", _comment)
 register_canary("workbook_snapshot", _snapshot)
+register_canary("export_files", _exports)
