@@ -38,6 +38,9 @@ from portal.workspace.models import Goal, Measure, MeasureGoal, Measurement
 
 GOALS, READINGS, MEASURES = 50, 24, 200
 REQUESTS = int(os.environ.get("BENCH_INPROCESS_REQUESTS", "300"))
+# `--in-process`: only the CPU per request and the statements (no gunicorn), for measuring a
+# change on a busy machine, where served req/s mean nothing.
+IN_PROCESS_ONLY = "--in-process" in sys.argv[1:]
 
 
 def build() -> tuple[str, int]:
@@ -103,9 +106,18 @@ def main() -> int:
             app, {name: (path, cookie) for name, path in pages.items()},
             before=cache.clear, skip=("set_config",),
         )  # fmt: skip
+        with_guc = statement_counts(
+            app, {name: (path, cookie) for name, path in pages.items()}, before=cache.clear
+        )
+        for name, (fresh, warm) in with_guc.items():
+            print(f"  {name}: round trips fresh / warm, set_config included: {fresh} / {warm}")
         in_process(app, pages, cookie)
         with app.app_context():
             db.engine.dispose()
+        if IN_PROCESS_ONLY:
+            for name, (fresh, warm) in counts.items():
+                print(f"  {name}: SQL fresh / warm {fresh} / {warm}", flush=True)
+            return 0
         runs: list[tuple[str, dict[str, str], list[Scenario]]] = [
             ("bench.bare:app", setup.env, [(BARE, ["/"], {})]),
             ("wsgi:app", setup.env, [(name, [path], cookie) for name, path in pages.items()]),

@@ -127,6 +127,18 @@ _SAID_IN_SENTENCE = {
 }
 
 
+# Other domains tell their own events (prefix → the whole sentence, before → after included,
+# or None for an event they do not know): the workspace registers its own on import.
+DESCRIBERS: dict[str, Callable[[OrgAuditEntry], str | None]] = {}
+
+
+def _told_elsewhere(entry: OrgAuditEntry) -> str | None:
+    for prefix, tell in DESCRIBERS.items():
+        if entry.action.startswith(prefix):
+            return tell(entry)
+    return None
+
+
 def _names(entries: Sequence[OrgAuditEntry]) -> dict[str, str]:
     # Targets are stored as e-mail addresses: show the person's name where we know it.
     emails = {e.target.lower() for e in entries if e.target and "@" in e.target}
@@ -153,6 +165,10 @@ def describe(entries: Sequence[OrgAuditEntry]) -> list[AuditLine]:
     names = _names(entries)
     lines = []
     for entry in entries:
+        told = _told_elsewhere(entry)
+        if told is not None:
+            lines.append(AuditLine(entry, told))
+            continue
         target = entry.target or ""
         role = (entry.after or {}).get("role") or (entry.before or {}).get("role")
         words = {

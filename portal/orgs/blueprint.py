@@ -1,5 +1,6 @@
 """The /orgs blueprint and its tenant guard: `/orgs/<org_slug>/…` resolves the organisation,
-checks the membership in one query, and answers 404 to outsiders; roles are decorators."""
+checks the membership and scopes the session in one statement (door.py), and answers 404 to
+outsiders; roles are decorators."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask_login import current_user
 
 from portal.billing import reader_access
 from portal.extensions import login_manager
-from portal.orgs import scoping, service
+from portal.orgs import chrome, door, service
 from portal.orgs.models import ROLE_RANK, Membership
 
 CURRENT_ORG_SESSION_KEY = "current_org"
@@ -29,13 +30,13 @@ def resolve_org(endpoint: str | None, values: dict[str, Any] | None) -> None:
     slug = values.pop("org_slug")
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    org = service.get_by_slug(slug)
-    membership = service.membership_for(org, current_user) if org is not None else None
-    if membership is None:
+    # One statement: organisation, membership, access now, tenancy settings (door.py).
+    entry = door.enter(slug, current_user)
+    if entry is None:
         abort(404)
-    scoping.use_org(org)
-    g.org = org
-    g.membership = membership
+    org = g.org = entry.org
+    g.membership = entry.membership
+    g.org_has_access = entry.has_access  # None: ask billing (SQLite)
     if session.get(CURRENT_ORG_SESSION_KEY) != org.slug:
         session[CURRENT_ORG_SESSION_KEY] = org.slug  # the header switcher's "current" org
 
@@ -67,6 +68,10 @@ def org_blueprint(name: str, import_name: str, suffix: str = "") -> Blueprint:
 
 
 bp = guard(Blueprint("orgs", __name__, url_prefix="/orgs"))
+# The organisation layout's header, kept per (organisation, role, page, language). A filter,
+# not a global: the layout then reads only `org` and `membership`, which a kept layout's key
+# can hold (content/layout.py).
+bp.add_app_template_filter(chrome.org_header, "org_header")
 
 
 def require_role(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -86,6 +86,17 @@ def use_user(user: Any) -> None:
     _reapply()
 
 
+def record_user(user: Any) -> None:
+    """The session's transaction has had veivalg.user_id set to this user by a statement of
+    its own (the organisation door, door.py): remember it for the transactions after."""
+    db.session.info[USER_KEY] = getattr(user, "id", None)
+
+
+def record_org(org: Any) -> None:
+    """As record_user, for veivalg.org_id."""
+    db.session.info[ORG_KEY] = org.id
+
+
 def current_org_id() -> int | None:
     return db.session.info.get(ORG_KEY)
 

@@ -13,11 +13,15 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from portal.form_flow import handle_form
+from portal.orgs import chrome
 from portal.orgs.blueprint import org_blueprint, require_role
 from portal.orgs.models import PERMISSIONS
 from portal.workspace import labels, service
 
 bp = org_blueprint("workspace", __name__, "/workspace")
+# The workspace layout's breadcrumb and read-only notice, kept like the organisation header
+# (a filter for the same reason).
+bp.add_app_template_filter(chrome.workspace_crumbs, "workspace_crumbs")
 
 
 def locale() -> str:
@@ -27,7 +31,9 @@ def locale() -> str:
 def read_only() -> bool:
     """Whether the organisation's access has lapsed (asked once per request)."""
     if "workspace_read_only" not in g:
-        g.workspace_read_only = service.is_read_only(g.org)
+        # The door answered the organisation's access in its statement (PostgreSQL).
+        known = g.get("org_has_access")
+        g.workspace_read_only = service.is_read_only(g.org) if known is None else not known
     return g.workspace_read_only
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs.models import Organization
-from portal.workspace import activity, labels, notices
+from portal.workspace import activity, audited, notices
 from portal.workspace.errors import WorkspaceError
 from portal.workspace.models import (
     Benefit,
@@ -51,38 +51,6 @@ def rows(org: Organization, workbook: Workbook, model: type[Row]) -> list[Any]:
     )
 
 
-def _label(row: Row) -> str:
-    text = getattr(row, "title", None) or getattr(row, "description", "")
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
-def _display(row: Row) -> dict[str, Any]:
-    """The audited fields of a row, as people read them."""
-    shown: dict[str, Any] = {"owner": row.owner.name if row.owner else None}
-    if isinstance(row, Goal):
-        shown |= {"title": row.title, "unit": row.indicator_unit, "baseline": _num(row.baseline),
-                  "target": _num(row.target), "end": _day(row.target_date)}  # fmt: skip
-    elif isinstance(row, Measure):
-        shown |= {"title": row.title, "status": labels.text(labels.MEASURE_STATUS, row.status),
-                  "priority": labels.text(labels.PRIORITY, row.priority), "effect": row.effect,
-                  "effort": row.effort, "start": _day(row.start_date),
-                  "end": _day(row.end_date)}  # fmt: skip
-    elif isinstance(row, Benefit):
-        shown |= {"text": _label(row)}
-    else:
-        shown |= {"text": _label(row), "probability": row.probability,
-                  "consequence": row.consequence}  # fmt: skip
-    return shown
-
-
-def _num(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f").replace(".", ",")
-
-
-def _day(value: date | None) -> str | None:
-    return value.strftime("%d.%m.%Y") if value else None
-
-
 def save(
     org: Organization,
     actor: User,
@@ -107,7 +75,7 @@ def save(
     elif "goal_id" in values:
         values["goal_id"] = None
     new = row.id is None
-    before = {} if new else _display(row)
+    before = {} if new else audited.display(row)
     previous_owner = None if new else row.owner_id
     for key, value in values.items():
         setattr(row, key, value)
@@ -123,13 +91,13 @@ def save(
     db.session.refresh(row, ["owner"])
     touch(workbook)
     if new:
-        activity.record(org, actor, f"{kind}.added", _label(row))
+        activity.record(org, actor, f"{kind}.added", audited.label(row))
     else:
-        old, changed = activity.changes(before, _display(row))
-        if changed or goal_ids is not None or measure_ids is not None:
-            activity.record(org, actor, f"{kind}.updated", _label(row), old, changed)
+        old, changed = activity.changes(before, audited.display(row))
+        if changed:
+            activity.record(org, actor, f"{kind}.updated", audited.label(row), old, changed)
     if row.owner_id and row.owner_id != previous_owner and row.owner_id != actor.id:
-        notices.owner_assigned(org, actor, row.owner, workbook, kind, _label(row))
+        notices.owner_assigned(org, actor, row.owner, workbook, kind, audited.label(row))
     return row
 
 
@@ -168,7 +136,7 @@ def _link(
 
 def remove(org: Organization, actor: User, workbook: Workbook, row: Row) -> None:
     """Remove a goal, measure, benefit or risk (its links and measurements go with it)."""
-    kind, label = KIND_OF[type(row)], _label(row)
+    kind, label = KIND_OF[type(row)], audited.label(row)
     db.session.delete(row)
     db.session.flush()
     touch(workbook)
@@ -207,7 +175,7 @@ def add_measurement(
     touch(workbook)
     activity.record(
         org, actor, "measurement.added", goal.title, None,
-        {"value": f"{_num(value)} {goal.indicator_unit} ({_day(measured_on)})"},
+        {"value": f"{audited.num(value)} {goal.indicator_unit} ({audited.day(measured_on)})"},
     )  # fmt: skip
     return reading
 

@@ -190,6 +190,7 @@ def save_section(
         raise ConflictError(content.prose_md, content.version, _author(content.updated_by))
     if content.prose_md == prose_md:
         return content
+    old, new = activity.changes({"text": content.prose_md}, {"text": prose_md})
     content.prose_md = prose_md
     content.prose_html = render_prose(prose_md)
     content.updated_by = actor
@@ -200,7 +201,8 @@ def save_section(
         # Another transaction saved the same section between our read and our write.
         raise ConflictError("", content.version + 1, "") from exc
     touch(workbook)
-    activity.record(org, actor, "section.saved", _section_title(workbook, content.section_key))
+    title = _section_title(workbook, content.section_key)
+    activity.record(org, actor, "section.saved", title, old, new)
     return content
 
 
@@ -255,8 +257,20 @@ def add_item(
     db.session.add(item)
     db.session.flush()
     touch(workbook)
-    activity.record(org, actor, "item.added", title)
+    activity.record(org, actor, "item.added", title, None, _item_display(section, item))
     return item
+
+
+def _item_display(section: dict[str, Any], item: Item) -> dict[str, Any]:
+    """What the log tells of a new item besides its title (its box, text and scores)."""
+    boxes = {b["key"]: labels.localised(b.get("title"), "nb") for b in section.get("boxes", [])}
+    shown = {
+        "box": boxes.get(item.box_key or ""),
+        "text": activity.excerpt(item.text or ""),
+        "influence": item.influence,
+        "interest": item.interest,
+    }
+    return {k: v for k, v in shown.items() if v not in (None, "")}
 
 
 def remove_item(org: Organization, actor: User, workbook: Workbook, item: Item) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
 
+from portal import readonly
 from portal.workspace import charts, documents, kept, snapshots
 from portal.workspace.blueprint import bp, editor_view, page, submit
 from portal.workspace.forms import AdoptForm
@@ -26,6 +27,7 @@ def chart_set(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/<int:workbook_id>/dashboard")
+@readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
 def dashboard(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
     return kept.page("workspace/dashboard.html", head.key, lambda: _dashboard_context(head.id))

@@ -10,6 +10,7 @@ from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from portal import readonly
 from portal.content import pagecache
 from portal.extensions import db
 from portal.orgs.models import Organization
@@ -36,6 +37,7 @@ from portal.workspace.models import NEXT_STATUSES, Template, Workbook
 
 
 @bp.get("/")
+@readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
 def front() -> str:
     return kept.page("workspace/front.html", kept.front_key(g.org), _front_context)
 
@@ -132,6 +134,7 @@ def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
 
 
 @bp.get("/<int:workbook_id>/")
+@readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
 def workbook(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
     return kept.page("workspace/workbook.html", head.key, lambda: _overview_context(head.id))

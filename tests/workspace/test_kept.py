@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.content import fragments
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.orgs import service as orgs_service
@@ -186,3 +187,29 @@ def test_the_organisations_panel_is_kept_and_follows_the_workspace(
     assert due_count() == before + 1
     make_workbook(acme, "Andre bok")
     assert "Andre bok" in client.get("/orgs/acme/").get_data(as_text=True)
+
+
+TEMPLATES = {"": "workspace/workbook.html", "dashboard": "workspace/dashboard.html",
+             "front": "workspace/front.html"}  # fmt: skip
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_layout_around_a_kept_page_is_kept_too(app, client, login, acme, wb, page) -> None:
+    """The organisation and workspace layouts read only the keyed facts (kept.layout_values),
+    so the base layout's skeleton (content/layout.py) serves them: a template change that
+    reads anything else would quietly render the whole layout per request again."""
+    login(client, acme.editor)
+    twice(client, url(wb, page))
+    with app.test_request_context():
+        names = frozenset(["org", "membership", "read_only", "workbook"])
+        assert fragments._layout(app, TEMPLATES[page]).cacheable == {names: True}
+
+
+def test_a_renamed_organisation_shows_at_once_around_kept_blocks(client, login, acme, wb) -> None:
+    login(client, acme.member)
+    assert "<h1>Acme AS</h1>" in twice(client, url(wb, ""))
+    with scoping.org_scope(acme.org):
+        orgs_service.update_settings(acme.org, acme.owner, "Acme Omdøpt AS", "f@acme.test", None)
+    db.session.flush()
+    page = client.get(url(wb, "")).get_data(as_text=True)
+    assert "<h1>Acme Omdøpt AS</h1>" in page and "<h1>Acme AS</h1>" not in page
