@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from portal.workspace.prose import render_prose
 
 WORKBOOK_STATUS = {
     "draft": _l("Utkast"),
@@ -45,3 +48,9 @@ def localised(value: dict[str, str] | str | None, locale: str) -> str:
     if isinstance(value, dict):
         return value.get(locale) or value.get("nb") or ""
     return value or ""
+
+
+def guidance_html(value: dict[str, str] | str | None, locale: str) -> Markup:
+    """A template's guidance in the reader's language with its Markdown (bold lead-ins, lists)
+    as HTML; the text is ours, from the YAML, but it goes through the same sanitiser as prose."""
+    return Markup(render_prose(localised(value, locale)))  # noqa: S704 - sanitised by nh3

@@ -9,13 +9,11 @@ from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
-from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import User
 from portal.billing import entitlements
-from portal.content.rendering import sanitise
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.orgs import service as orgs_service
@@ -23,6 +21,7 @@ from portal.orgs.models import Organization
 from portal.timeutil import utcnow
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import ConflictError, WorkspaceError
+from portal.workspace.prose import render_prose
 from portal.workspace.models import (
     NEXT_STATUSES,
     Comment,
@@ -32,14 +31,6 @@ from portal.workspace.models import (
     Template,
     Workbook,
 )
-
-# The same Markdown rules as articles: raw HTML is text, the output goes through nh3.
-_md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
-
-
-def render_prose(markdown: str) -> str:
-    return sanitise(_md.render(markdown))
-
 
 # --- Access ---------------------------------------------------------------------------------
 

@@ -40,6 +40,9 @@ def test_editors_create_a_workbook_and_fill_it_in(client, login, post, acme: Ten
                 ).status_code == 303  # fmt: skip
     page = client.get(f"{base(wb)}/sections/{sid}").get_data(as_text=True)
     assert "Vi skal **vokse**." in page
+    # The template's guidance is Markdown: shown as emphasis and a list, never as asterisks.
+    assert "Skriv <strong>mandatet</strong>:" in page and "<li>hvem som eier det</li>" in page
+    assert "**mandatet**" not in page
     grid = section_id(acme, wb, "swot")
     assert post(f"{base(wb)}/sections/{grid}/items",
                 {"box": "styrker", "title": "Raske", "text": ""}).status_code == 303  # fmt: skip
