@@ -12,4 +12,3 @@ _md = MarkdownIt("commonmark", {"html": False}).enable("table").enable("striketh
 
 def render_prose(markdown: str) -> str:
     return sanitise(_md.render(markdown))
-

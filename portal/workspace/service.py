@@ -21,7 +21,6 @@ from portal.orgs.models import Organization
 from portal.timeutil import utcnow
 from portal.workspace import activity, documents, labels
 from portal.workspace.errors import ConflictError, WorkspaceError
-from portal.workspace.prose import render_prose
 from portal.workspace.models import (
     NEXT_STATUSES,
     Comment,
@@ -31,6 +30,7 @@ from portal.workspace.models import (
     Template,
     Workbook,
 )
+from portal.workspace.prose import render_prose
 
 # --- Access ---------------------------------------------------------------------------------
 
