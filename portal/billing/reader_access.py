@@ -10,6 +10,7 @@ On SQLite the same questions are asked as plain queries when a page needs them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.readonly import is_read_only_request
+from portal.readonly import UNANSWERED, fetch_plain, is_read_only_request
 from portal.timeutil import utcnow
 
 _G_KEY = "_reader_access"
@@ -72,6 +73,12 @@ def load_user(user_id: int, session_version: int) -> User | None:
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
             # A connection of its own, in autocommit, back in the pool at once: a warm page
             # needs no ORM session at all (no BEGIN, no ROLLBACK, no session to close).
+            if not bind.dispatch.before_cursor_execute:
+                found = fetch_plain(bind, _WITH_ACCESS, _params(user_id, session_version))
+                if found is not UNANSWERED:
+                    return _detached(found)
+            # Someone watches statements (tests count them), or the plain path failed: the
+            # same statement through SQLAlchemy, with its events and its disconnect handling.
             with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 return _load_detached(connection, user_id, session_version)
         if bind.dialect.name == "postgresql":  # tests: one connection for everything
@@ -91,10 +98,15 @@ def load_user(user_id: int, session_version: int) -> User | None:
     return user
 
 
+def _params(user_id: int, session_version: int) -> dict[str, Any]:
+    return {"now": utcnow(), "id": user_id, "version": session_version}
+
+
 def _load_detached(connection: Connection, user_id: int, session_version: int) -> User | None:
-    found = connection.execute(
-        _WITH_ACCESS, {"now": utcnow(), "id": user_id, "version": session_version}
-    ).first()
+    return _detached(connection.execute(_WITH_ACCESS, _params(user_id, session_version)).first())
+
+
+def _detached(found: Sequence[Any] | None) -> User | None:
     if found is None:
         return None
     values = zip(_USERS.columns, found[:-1], strict=True)
