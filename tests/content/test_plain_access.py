@@ -67,6 +67,7 @@ def test_a_lost_connection_hands_over_to_sqlalchemy(
     committed_app: Flask, subscriber: User, database: ThrowawayDatabase
 ) -> None:
     params = _params(subscriber)  # read before the connections are cut
+    db.session.close()  # the ORM session holds no connection of the pool cut below
     engine = db.engine
     engine.dispose()
     with engine.connect() as connection:  # the pool's only connection
