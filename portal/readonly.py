@@ -10,7 +10,7 @@ detached user; the rate limiter skips its look-up (every limit counts form posts
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 import psycopg
@@ -113,11 +113,24 @@ def init_app(app: Flask) -> None:
     for i, hook in enumerate(hooks):
         if getattr(hook, "__self__", None) is limiter:
             hooks[i] = _unless_read_only(hook)
+    # Its after-request hook only adds rate-limit headers of a limit that was checked.
+    after = app.after_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(after):
+        if isinstance(hook, partial) and hook.args[:1] == (limiter,):
+            after[i] = _after_unless_read_only(hook)
 
 
 def _unless_read_only(hook: Callable[[], Any]) -> Callable[[], Any]:
     @wraps(hook)
     def check() -> Any:
         return None if is_read_only_request() else hook()
+
+    return check
+
+
+def _after_unless_read_only(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @wraps(hook)
+    def check(response: Any) -> Any:
+        return response if is_read_only_request() else hook(response)
 
     return check
