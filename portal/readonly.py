@@ -33,10 +33,18 @@ def read_only(view: F) -> F:
 
 def is_read_only_request() -> bool:
     """Whether this request is a GET or HEAD of a view marked read_only."""
-    if not has_request_context() or request.method not in READ_METHODS:
+    if not has_request_context():
         return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, _MARK, False))
+    # Asked by several hooks of a request: answered once, on the request itself.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    found = current.__dict__.get(_MARK)
+    if found is None:
+        found = current.method in READ_METHODS and bool(
+            getattr(current_app.view_functions.get(current.endpoint or ""), _MARK, False)
+        )
+        if current.url_rule is not None:  # matched: the endpoint is final
+            current.__dict__[_MARK] = found
+    return found
 
 
 def read_without_transaction() -> Connection | None:
