@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, Response, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
@@ -28,8 +29,9 @@ def select_locale() -> str:
     chosen = normalise(session.get("lang"))
     if chosen:
         return chosen
-    if current_user and current_user.is_authenticated:
-        return normalise(current_user.locale) or "nb"
+    user = current_user._get_current_object()  # type: ignore[attr-defined]  # one look-up
+    if user and user.is_authenticated:
+        return normalise(user.locale) or "nb"
     return locale_from_accept_language(request.headers.get("Accept-Language", ""))
 
 
@@ -53,7 +55,17 @@ def announce_language(response: Response) -> Response:
     return response
 
 
+# Parsed once: Babel parses whatever the selector returns on every request, and a Locale
+# passes through as it is.
+_PARSED = {code: Locale.parse(code) for code in SUPPORTED}
+
+
+def _selected_locale() -> Locale:
+    code = select_locale()
+    return _PARSED.get(code) or Locale.parse(code)
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_selected_locale)
     app.after_request(announce_language)

@@ -60,13 +60,15 @@ def init_logging(app: Flask) -> None:
         if request_id:
             response.headers["X-Request-ID"] = request_id
             duration = (time.perf_counter() - g.request_started) * 1000
+            current = request._get_current_object()  # type: ignore[attr-defined]  # one look-up
+            method, path = current.method, current.path
             log_request(
                 "%s %s %s %.1fms rid=%s",
-                (request.method, request.path, response.status_code, duration, request_id),
+                (method, path, response.status_code, duration, request_id),
                 {
                     "request_id": request_id,
-                    "method": request.method,
-                    "path": request.path,
+                    "method": method,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round(duration, 1),
                 },

@@ -10,11 +10,13 @@ detached user; the rate limiter skips its look-up (every limit counts form posts
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, TypeVar
 
+import psycopg
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import Executable
 
 from portal.extensions import db, limiter
 
@@ -31,10 +33,18 @@ def read_only(view: F) -> F:
 
 def is_read_only_request() -> bool:
     """Whether this request is a GET or HEAD of a view marked read_only."""
-    if not has_request_context() or request.method not in READ_METHODS:
+    if not has_request_context():
         return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, _MARK, False))
+    # Asked by several hooks of a request: answered once, on the request itself.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    found = current.__dict__.get(_MARK)
+    if found is None:
+        found = current.method in READ_METHODS and bool(
+            getattr(current_app.view_functions.get(current.endpoint or ""), _MARK, False)
+        )
+        if current.url_rule is not None:  # matched: the endpoint is final
+            current.__dict__[_MARK] = found
+    return found
 
 
 def read_without_transaction() -> Connection | None:
@@ -51,6 +61,59 @@ def read_without_transaction() -> Connection | None:
     return None
 
 
+UNANSWERED: Any = object()
+# Per statement and dialect: the SQL text, the parameter names and the columns' result types.
+_PLAIN: dict[tuple[int, str], tuple[Executable, str | None, list[Any]]] = {}
+
+
+def fetch_plain(engine: Engine, statement: Executable, params: dict[str, Any]) -> Any:
+    """The first row of `statement` (None if none), run on a pooled psycopg connection in
+    autocommit without SQLAlchemy's execution machinery, which costs twice the round trip's
+    own CPU on a kept page. UNANSWERED when psycopg raised: the caller then runs the statement
+    through SQLAlchemy, whose error handling (a lost connection, the retry of a safe read)
+    takes over. Callers use it only when no statement listener is installed, so nothing that
+    watches statements misses this one."""
+    text, processors = _compiled(engine, statement)
+    if text is None:
+        return UNANSWERED
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        driver.autocommit = True  # no BEGIN/ROLLBACK; restored before it goes back to the pool
+        try:
+            row = driver.execute(text, params).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    except psycopg.Error as error:
+        pooled.invalidate(error)  # never hand a connection that failed mid-statement out again
+        return UNANSWERED
+    finally:
+        pooled.close()
+    if row is None:
+        return None
+    return tuple(
+        value if convert is None else convert(value)
+        for value, convert in zip(row, processors, strict=True)
+    )
+
+
+def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[Any]]:
+    key = (id(statement), engine.dialect.name)
+    kept = _PLAIN.get(key)
+    if kept is None or kept[0] is not statement:
+        compiled = statement.compile(dialect=engine.dialect)  # type: ignore[attr-defined]
+        processors = [
+            column_type._cached_result_processor(engine.dialect, None)
+            for _, _, _, column_type in compiled._result_columns
+        ]
+        # Parameters that need converting on the way in stay with SQLAlchemy (text None).
+        text = None if compiled._bind_processors else str(compiled)
+        kept = (statement, text, processors)
+        _PLAIN[key] = kept
+    return kept[1], kept[2]
+
+
 def init_app(app: Flask) -> None:
     """Read-only pages skip the rate limiter's before-request check (every limit in the portal
     counts form posts; its look-up costs more than the rest of a kept page's hooks)."""
@@ -58,11 +121,24 @@ def init_app(app: Flask) -> None:
     for i, hook in enumerate(hooks):
         if getattr(hook, "__self__", None) is limiter:
             hooks[i] = _unless_read_only(hook)
+    # Its after-request hook only adds rate-limit headers of a limit that was checked.
+    after = app.after_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(after):
+        if isinstance(hook, partial) and hook.args[:1] == (limiter,):
+            after[i] = _after_unless_read_only(hook)
 
 
 def _unless_read_only(hook: Callable[[], Any]) -> Callable[[], Any]:
     @wraps(hook)
     def check() -> Any:
         return None if is_read_only_request() else hook()
+
+    return check
+
+
+def _after_unless_read_only(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    @wraps(hook)
+    def check(response: Any) -> Any:
+        return response if is_read_only_request() else hook(response)
 
     return check

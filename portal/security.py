@@ -35,17 +35,21 @@ PRODUCTION_HEADERS = (("Strict-Transport-Security", "max-age=31536000; includeSu
 def init_app(app: Flask) -> None:
     production = app.config["VEIVALG_ENV"] == "production"
 
-    always = [*HEADERS, *(PRODUCTION_HEADERS if production else ())]
+    always = [
+        (name.lower(), name, value)
+        for name, value in (*HEADERS, *(PRODUCTION_HEADERS if production else ()))
+    ]
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
         # One pass over the response's headers, not one scan per header set by default.
         present = {name.lower() for name, _ in headers}
-        for name, value in always:
-            if name.lower() not in present:
+        for lower, name, value in always:
+            if lower not in present:
                 headers.add(name, value)
-        if current_user and current_user.is_authenticated:
+        user = current_user._get_current_object()  # type: ignore[attr-defined]  # one look-up
+        if user and user.is_authenticated:
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         else:

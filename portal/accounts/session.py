@@ -1,10 +1,12 @@
-"""Flask-Login wiring: the user loader checks the session version, so old cookies die."""
+"""Flask-Login wiring: the user loader checks the session version, so old cookies die; the
+signed session cookie is verified once per worker for each exact string (cookie_sessions.py)."""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from portal.accounts.cookie_sessions import KeptCookieSessions
 from portal.accounts.models import User
 from portal.billing import reader_access
 from portal.extensions import login_manager
@@ -24,6 +26,8 @@ def load_user(ident: str) -> User | None:
 
 
 def init_login(app: Flask) -> None:
+    # Each worker verifies an unchanged session cookie once (cookie_sessions.py).
+    app.session_interface = KeptCookieSessions()
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Logg inn for å se denne siden.")

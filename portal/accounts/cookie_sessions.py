@@ -1,0 +1,92 @@
+"""The signed session cookie, verified once per worker for each exact cookie string.
+
+A logged-in reader sends the same session cookie on every page. Checking its signature
+(HMAC), its age and decoding its tagged JSON cost about a tenth of a kept page, and the
+answer for one exact string never changes until the cookie is too old. So each worker keeps
+a small bounded map from the exact cookie string (and the secret key it was checked with) to
+what the cookie says and until when it is valid. Only that is kept: who the user is, whether
+their session version is still current and what they may read are asked of the database on
+every request, so "log out everywhere", a password change or a revoked grant still take
+effect on the next request. A changed or forged cookie is a different string: it misses and
+goes through the full check, and a string that fails the check is never kept.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from itsdangerous import BadSignature
+
+if TYPE_CHECKING:
+    from flask import Flask, Request, Response
+
+# Verified cookies kept per worker: a few hundred bytes each, so at most a few MB.
+KEPT_COOKIES = 2048
+
+
+def _copy(value: Any) -> Any:
+    """A copy a request may change freely (the session's JSON has only dicts and lists that
+    can change in place; strings, numbers and the tagged types are immutable)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    if kind is tuple:
+        return tuple(_copy(item) for item in value)
+    return value
+
+
+class KeptCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with each verified cookie string remembered."""
+
+    def __init__(self, size: int = KEPT_COOKIES) -> None:
+        self.size = size
+        self._kept: dict[tuple[str, Any], tuple[dict[str, Any], float]] = {}
+        self._lock = threading.Lock()
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        secret = app.secret_key
+        if not secret:
+            return None  # as Flask: no key, no session
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        key = (value, secret)
+        kept = self._kept.get(key)
+        if kept is not None and time.time() <= kept[1]:
+            return self.session_class(_copy(kept[0]))
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:  # forged, or too old: never kept (an expired entry is dropped)
+            self._kept.pop(key, None)
+            return self.session_class()
+        self._keep(key, _copy(data), signed_at.timestamp() + max_age)
+        return self.session_class(data)
+
+    def _keep(self, key: tuple[str, Any], data: dict[str, Any], valid_until: float) -> None:
+        with self._lock:
+            self._kept.pop(key, None)
+            while len(self._kept) >= self.size:
+                # The oldest verified first: a cookie in use is verified again on its next visit.
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = (data, valid_until)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # A reader page changes nothing in the session: skip the cookie settings Flask reads
+        # before deciding that (same outcome, including "Vary: Cookie").
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+    def __len__(self) -> int:
+        return len(self._kept)
