@@ -55,6 +55,7 @@ class Config:
     # Seconds an export task may run (a hard limit; well below the broker's visibility timeout
     # of an hour, so a late-acknowledged task is never handed to a second worker while it runs).
     EXPORT_TIME_LIMIT = _env_int("EXPORT_TIME_LIMIT", 300)
+    WORKER_MAX_MEMORY_MB = _env_int("WORKER_MAX_MEMORY_MB", 512)
 
     STRIPE_SECRET_KEY = _env("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = _env("STRIPE_WEBHOOK_SECRET")

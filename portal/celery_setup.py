@@ -37,6 +37,9 @@ def celery_config(settings: dict[str, Any]) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": 300,
         "task_soft_time_limit": 240,
+        # A prefork child whose memory passed this after a task is replaced before the next
+        # one: what WeasyPrint's caches keep per process stays bounded by configuration.
+        "worker_max_memory_per_child": int(settings.get("WORKER_MAX_MEMORY_MB", 512)) * 1024,
         # Above the longest task's time limit, so a late ack is never redelivered early.
         "broker_transport_options": {
             "visibility_timeout": 3600,

@@ -21,3 +21,10 @@ def test_broker_visibility_timeout_exceeds_every_task_time_limit(base_app: Flask
     visibility = celery.conf.broker_transport_options["visibility_timeout"]
     longest = max(limits.values())
     assert visibility > longest, f"visibility {visibility}s <= longest task limit {longest}s"
+
+
+def test_worker_children_are_replaced_past_the_configured_memory(base_app: Flask) -> None:
+    # Celery counts KiB; the setting is in MB so operators can read it.
+    celery = base_app.extensions["celery"]
+    expected = base_app.config["WORKER_MAX_MEMORY_MB"] * 1024
+    assert celery.conf.worker_max_memory_per_child == expected > 0
