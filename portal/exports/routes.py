@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from portal.exports import imports, service, storage
+from portal.exports import imports, labels, service, storage
 from portal.exports.forms import ConfirmImportForm, ExportForm, ImportForm, OrgDataForm
 from portal.exports.models import DONE, FAILED, ExportJob
 from portal.exports.service import ExportError
@@ -23,6 +24,7 @@ from portal.orgs.models import PERMISSIONS
 from portal.refused import Refused
 from portal.templating import current_locale
 from portal.workspace import service as workspace
+from portal.workspace import snapshots as workspace_snapshots
 from portal.workspace.errors import WorkspaceError
 
 bp = org_blueprint("exports", __name__, "/exports")
@@ -31,6 +33,28 @@ bp = org_blueprint("exports", __name__, "/exports")
 def _workbook_filter() -> int | None:
     value = request.args.get("workbook_id", "")
     return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """What the forms offer: the organisation's workbooks and their adopted versions, by name."""
+
+    workbooks: list[tuple[int, str]]
+    versions: list[tuple[int, str]]
+
+    @property
+    def titles(self) -> dict[int, str]:
+        return dict(self.workbooks)
+
+
+def _choices() -> _Choices:
+    books = workspace.workbooks(g.org)
+    versions = [
+        (snapshot.id, f"{book.title} – {snapshot.name} ({labels.day(snapshot.created_at)})")
+        for book in books
+        for snapshot in workspace_snapshots.snapshots(g.org, book)
+    ]
+    return _Choices([(book.id, book.title) for book in books], versions)
 
 
 def _index(
@@ -45,6 +69,7 @@ def _index(
         org_form=org_form or OrgDataForm(formdata=None),
         jobs=service.history(g.org, workbook_id),
         workbook_id=workbook_id,
+        choices=_choices(),
         downloadable=service.downloadable,
     ), status
 
@@ -100,6 +125,7 @@ def _import_page(
         membership=g.membership,
         form=form,
         staged=staged,
+        choices=_choices(),
         read_only=workspace.is_read_only(g.org),
     )
     return page, status

@@ -59,7 +59,7 @@ def test_the_owner_imports_an_edited_spreadsheet(
     log_in(page, "owner@acme.example.com", committed_app.config["DEMO_PASSWORD"])
 
     page.goto("/orgs/acme/exports/import")
-    page.get_by_label("Arbeidsbok").fill(str(workbook_id))
+    page.get_by_label("Arbeidsbok").select_option(str(workbook_id))
     page.get_by_label("Excel-fil (.xlsx) i eksportens oppsett").set_input_files(str(path))
     page.get_by_role("button", name="Vis forhåndsvisning").click()
     preview = page.get_by_role("region", name="Forhåndsvisning")

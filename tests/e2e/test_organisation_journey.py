@@ -173,7 +173,7 @@ def test_an_organisation_invites_edits_together_collides_adopts_and_shares_a_pdf
 
     # … and asks for a PDF of that version; the worker renders it while the page polls.
     owner.goto(f"/orgs/fjellvann/exports/?workbook_id={workbook_id}")
-    owner.get_by_label("Versjon (valgfritt)").fill(snapshot_id)
+    owner.get_by_label("Versjon (valgfritt)").select_option(snapshot_id)
     owner.get_by_label("Format").select_option("pdf")
     owner.get_by_role("button", name="Lag eksport").click()
     owner.wait_for_url(re.compile(r"/exports/\d+$"))
