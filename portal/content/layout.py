@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, render_template, request, session
+from flask.globals import request_ctx
 from jinja2 import Template, nodes
 from markupsafe import Markup, escape
 
@@ -194,7 +195,10 @@ def capture(
 
 
 def has_flashes() -> bool:
-    return "_flashes" in session
+    """Whether this request shows flash messages: still in the session, or already taken out of
+    it by an earlier render in this request (a cold page's blocks render the whole layout
+    first, which pops them). Such a layout is rendered for this reader only, never kept."""
+    return "_flashes" in session or bool(request_ctx.flashes)
 
 
 def layout_key(name: str, header: Header, context: dict[str, Any]) -> Hashable | None:

@@ -165,6 +165,8 @@ def content_changed(redis_url: str | None) -> None:
 def _key(environ: dict[str, Any]) -> tuple[str, ...]:
     return (
         "page",
+        # The links of a page depend on where the app is mounted (a proxy may set SCRIPT_NAME).
+        environ.get("SCRIPT_NAME", ""),
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         locale_from_accept_language(environ.get("HTTP_ACCEPT_LANGUAGE", "")),

@@ -168,6 +168,22 @@ def test_a_flash_message_is_shown_once_on_a_kept_page(
     assert len(_skeletons()) == 1
 
 
+def test_a_flash_on_a_cold_page_is_shown_once_and_never_kept_for_others(
+    app: Flask, canaries: dict[str, Article], readers: Readers, login, create_user
+) -> None:
+    # Cold blocks render the whole page first, which takes the flash out of the session; the
+    # layout must still be rendered for this reader alone, not kept with the message in it.
+    fragments.cache().clear()
+    reader, other = app.test_client(), app.test_client()
+    login(reader, readers.member)
+    login(other, create_user(name="Annen Leser"))
+    with reader.session_transaction() as session:
+        session["_flashes"] = [("success", "Velkommen, Kanarinavn Qflash!")]
+    assert "Kanarinavn Qflash" in _text(reader, f"/articles/{canaries['paid'].slug}")
+    assert "Kanarinavn Qflash" not in _text(reader, f"/articles/{canaries['paid'].slug}")
+    assert "Kanarinavn Qflash" not in _text(other, f"/articles/{canaries['members'].slug}")
+
+
 def test_only_layouts_that_read_keyed_values_are_kept(app: Flask) -> None:
     with app.app_context():
         article = fragments._layout(app, "content/article.html")  # noqa: SLF001

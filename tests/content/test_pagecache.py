@@ -86,6 +86,17 @@ def test_languages_are_cached_apart(
     assert len(pages._entries) == 2
 
 
+def test_a_page_made_under_another_mount_point_is_never_served_here(
+    app: Flask, cache_on: None, make_article: Callable[..., Article]
+) -> None:
+    # A request that claims another SCRIPT_NAME (a proxy header) makes links under it; that
+    # page must not be served to readers of the app where it is really mounted.
+    make_article()
+    app.test_client().get("/articles/", environ_overrides={"SCRIPT_NAME": "/evil"})
+    page = app.test_client().get("/articles/").get_data(as_text=True)
+    assert 'href="/evil/' not in page
+
+
 def test_canary_on_every_surface_after_subscriber_fetched_them_with_the_cache_on(
     app: Flask, cache_on: None, canaries: dict[str, Article], login: Callable, readers: Readers
 ) -> None:

@@ -213,3 +213,17 @@ def test_a_renamed_organisation_shows_at_once_around_kept_blocks(client, login, 
     db.session.flush()
     page = client.get(url(wb, "")).get_data(as_text=True)
     assert "<h1>Acme Omdøpt AS</h1>" in page and "<h1>Acme AS</h1>" not in page
+
+
+def test_a_flash_on_a_cold_workspace_page_is_shown_once(client, login, acme) -> None:
+    # The cold page's blocks render the whole layout first, which takes the flash out of the
+    # session; the kept layout must not keep it, or the message would come back on every view.
+    wb = make_workbook(acme)
+    fragments.cache().clear()
+    cache.clear()
+    login(client, acme.owner)
+    path = f"/orgs/acme/workspace/{wb.id}/"
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Arbeidsboken er lagret Qflash.")]
+    assert "Qflash" in client.get(path).get_data(as_text=True)
+    assert "Qflash" not in client.get(path).get_data(as_text=True)
