@@ -132,7 +132,7 @@ def test_pages_cached_between_a_change_and_its_commit_are_dropped_at_commit(
     data = editorial.input_from(article)
     data.access = "paid"
     editorial.save_article(data, None, article)
-    key = ("page", f"/articles/{article.slug}", "", "nb")
+    key = ("page", "", f"/articles/{article.slug}", "", "nb")
     pages.put(key, 30, "200 OK", [], b"the old, public page")
     db.session.commit()
     assert pages.get(key) is None

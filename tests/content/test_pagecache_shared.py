@@ -23,7 +23,7 @@ def cached_app(make_app, redis_server: RedisServer) -> Iterator[Flask]:
 
 
 def _plant_stale_list_page() -> None:
-    key = ("page", "/articles/", "", "nb")
+    key = ("page", "", "/articles/", "", "nb")
     pages.put(key, 30, "200 OK", [("Content-Type", "text/html; charset=utf-8")], b"STALE")
 
 
@@ -51,7 +51,7 @@ def test_a_committed_content_change_bumps_the_shared_version(
     with cached_app.app_context():
         pagecache.content_changed(cached_app.config["REDIS_URL"])
     assert int(server.get(VERSION_KEY)) == before + 1
-    assert pages.get(("page", "/articles/", "", "nb")) is None
+    assert pages.get(("page", "", "/articles/", "", "nb")) is None
 
 
 def test_with_redis_down_pages_still_serve_and_nothing_fails(
