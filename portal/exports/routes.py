@@ -47,14 +47,18 @@ class _Choices:
         return dict(self.workbooks)
 
 
-def _choices() -> _Choices:
-    books = workspace.workbooks(g.org)
-    versions = [
-        (snapshot.id, f"{book.title} – {snapshot.name} ({labels.day(snapshot.created_at)})")
-        for book in books
-        for snapshot in workspace_snapshots.snapshots(g.org, book)
-    ]
-    return _Choices([(book.id, book.title) for book in books], versions)
+def _choices(versions: bool = True) -> _Choices:
+    """Two statements whatever the number of workbooks; the import page needs no versions."""
+    books = [(book.id, book.title) for book in workspace.workbooks(g.org)]
+    titles = dict(books)
+    adopted = workspace_snapshots.adopted_versions(g.org) if versions else []
+    return _Choices(
+        books,
+        [
+            (v.id, f"{titles.get(v.workbook_id, '')} – {v.name} ({labels.day(v.created_at)})")
+            for v in adopted
+        ],
+    )
 
 
 def _index(
@@ -125,7 +129,7 @@ def _import_page(
         membership=g.membership,
         form=form,
         staged=staged,
-        choices=_choices(),
+        choices=_choices(versions=False),
         read_only=workspace.is_read_only(g.org),
     )
     return page, status

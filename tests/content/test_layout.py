@@ -16,11 +16,11 @@ from markupsafe import Markup
 from portal.accounts.models import User
 from portal.billing.models import Subscription
 from portal.content import fragments, layout
-from portal.content.fragments import FragmentCache
 from portal.content.models import Article
 from portal.extensions import db
 from portal.orgs.models import Organization
 from tests.content.conftest import Readers
+from tests.content.test_fragments import _uncached
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +38,6 @@ def _text(client: FlaskClient, path: str, **headers: str) -> str:
     response = client.get(path, headers=headers)
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-def _uncached(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.extensions, "content.fragments", FragmentCache(0, 0))
 
 
 def _token(page: str) -> str:
@@ -173,7 +169,6 @@ def test_a_flash_on_a_cold_page_is_shown_once_and_never_kept_for_others(
 ) -> None:
     # Cold blocks render the whole page first, which takes the flash out of the session; the
     # layout must still be rendered for this reader alone, not kept with the message in it.
-    fragments.cache().clear()
     reader, other = app.test_client(), app.test_client()
     login(reader, readers.member)
     login(other, create_user(name="Annen Leser"))

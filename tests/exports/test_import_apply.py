@@ -26,7 +26,7 @@ from portal.exports.render_xlsx import render_xlsx
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.orgs.models import OrgAuditEntry
-from portal.workspace import activity, importing, planning
+from portal.workspace import activity, importing, planning, snapshots
 from portal.workspace import service as workspace
 from portal.workspace.errors import WorkspaceError
 from portal.workspace.models import Workbook
@@ -415,8 +415,15 @@ def test_forgotten_uploads_are_swept(app: Flask, acme: Tenant, wb: Workbook) -> 
 def test_the_workbooks_export_page_leads_to_its_import(
     client: FlaskClient, login: Any, acme: Tenant, wb: Workbook
 ) -> None:
+    other = make_workbook(acme, "Annen plan")
+    with scoping.org_scope(acme.org):
+        snapshots.adopt(acme.org, acme.owner, wb, "Styrevedtak")
+        snapshots.adopt(acme.org, acme.owner, other, "Utkast til ledergruppen")
     login(client, acme.editor)
     page = client.get(f"/orgs/acme/exports/?workbook_id={wb.id}").get_data(as_text=True)
+    # Every adopted version of every workbook is offered by workbook title and name.
+    assert re.search(rf">{wb.title} – Styrevedtak \(\d\d\.\d\d\.\d{{4}}\)</option>", page)
+    assert ">Annen plan – Utkast til ledergruppen (" in page
     assert f'href="/orgs/acme/exports/import?workbook_id={wb.id}"' in page
     assert f'<option value="{wb.id}" selected>{wb.title}</option>' in page
     assert f"Eksporter av «{wb.title}»" in page
