@@ -119,6 +119,9 @@ class Config:
     # drops them at once (in other processes within a second with Redis).
     ARTICLE_CACHE_BYTES = _env_int("ARTICLE_CACHE_BYTES", 16 * 1024 * 1024)
     ARTICLE_CACHE_SECONDS = _env_int("ARTICLE_CACHE_SECONDS", 30)
+    # 1: a logged-in reader's warm article page is put together from those fragments in front
+    # of Flask (content/kept_readers.py), after the same fresh access statement; 0: by Flask.
+    KEPT_READER_PAGES = _env_int("KEPT_READER_PAGES", 1)
     WORKSPACE_CACHE_BYTES = _env_int("WORKSPACE_CACHE_BYTES", 32 * 1024 * 1024)
     WORKSPACE_CACHE_SECONDS = _env_int("WORKSPACE_CACHE_SECONDS", 600)
     ORG_TRIAL_DAYS = _env_int("ORG_TRIAL_DAYS", 14)

@@ -117,6 +117,11 @@ def main() -> int:
                     ("search, selective words, no cache", selective, {}),
                 ],
             ),
+            (  # for comparison: the logged-in page through Flask (content/kept_readers.py off)
+                "wsgi:app",
+                {**env, "KEPT_READER_PAGES": "0"},
+                [("subscriber full page, through Flask", paid, cookies["subscriber"])],
+            ),
             (  # for comparison: every page rendered and read afresh
                 "wsgi:app",
                 {**env, "CONTENT_CACHE_SECONDS": "0", "ARTICLE_CACHE_BYTES": "0"},

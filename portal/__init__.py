@@ -38,6 +38,7 @@ from portal.billing.org_routes import bp as org_billing_bp
 from portal.billing.routes import bp as billing_bp
 from portal.celery_setup import celery_init_app
 from portal.content import cli as content_cli
+from portal.content.kept_readers import KeptReaderPages
 from portal.content.pagecache import CachedPages
 from portal.content.routes import bp as content_bp
 from portal.core.routes import bp as core_bp
@@ -119,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
     app.wsgi_app = RetrySafeRequests(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = KeptReaderPages(app.wsgi_app, app)  # type: ignore[method-assign]
     app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:

@@ -8,6 +8,9 @@ before, and a dead connection is swapped for a new one before it is used.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -16,10 +19,22 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 
 SAFE_METHODS = ("GET", "HEAD")
+# A read outside Flask's request that its caller runs again through Flask if the connection
+# turns out lost (content/kept_readers.py).
+_SAFE_READ: ContextVar[bool] = ContextVar("veivalg_safe_read", default=False)
+
+
+@contextmanager
+def safe_read() -> Iterator[None]:
+    token = _SAFE_READ.set(True)
+    try:
+        yield
+    finally:
+        _SAFE_READ.reset(token)
 
 
 def _ping_unless_safe_read(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    if has_request_context() and request.method in SAFE_METHODS:
+    if _SAFE_READ.get() or (has_request_context() and request.method in SAFE_METHODS):
         return
     if getattr(dbapi_connection, "pgconn", None) is None:
         return  # SQLite: a file, nothing to lose

@@ -31,8 +31,13 @@ def select_locale() -> str:
         return chosen
     user = current_user._get_current_object()  # type: ignore[attr-defined]  # one look-up
     if user and user.is_authenticated:
-        return normalise(user.locale) or "nb"
+        return member_locale(None, user.locale)
     return locale_from_accept_language(request.headers.get("Accept-Language", ""))
+
+
+def member_locale(session_lang: str | None, saved: str | None) -> str:
+    """A logged-in reader's language: the session's choice, else their saved one, else nb."""
+    return normalise(session_lang) or normalise(saved) or "nb"
 
 
 def locale_from_accept_language(header: str) -> str:

@@ -13,6 +13,13 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def request_id_for(incoming: str) -> str:
+    """The request's id: the one a proxy sent when it looks like one, else a new one."""
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 log = logging.getLogger("portal.request")
 
 
@@ -50,8 +57,7 @@ def init_logging(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         g.request_started = time.perf_counter()
 
     @app.after_request

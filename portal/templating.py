@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from portal.money import format_nok, format_number
 from portal.timeutil import local_time
@@ -32,23 +34,47 @@ def current_locale() -> str:
 
 def csrf_token() -> str:
     """Flask-WTF's csrf_token() for templates, its signed form kept per session for a minute."""
-    secret = str(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
+    secret = csrf_secret(current_app.config, current_app.secret_key)
     raw = session.get("csrf_token")
-    now = time.monotonic()
     if isinstance(raw, str):
-        with _signed_lock:
-            found = _signed.get((raw, secret))
-        if found is not None and now - found[0] < _SIGNED_FOR:
-            return found[1]
+        found = _kept_signed(raw, secret)
+        if found is not None:
+            return found
     signed = generate_csrf()
     raw = session.get("csrf_token")
     if isinstance(raw, str):
-        with _signed_lock:
-            _signed[(raw, secret)] = (now, signed)
-            _signed.move_to_end((raw, secret))
-            while len(_signed) > _SIGNED_MAX:
-                _signed.popitem(last=False)
+        _keep_signed(raw, secret, signed)
     return signed
+
+
+def csrf_secret(config: Mapping[str, Any], secret_key: Any) -> str:
+    return str(config.get("WTF_CSRF_SECRET_KEY") or secret_key)
+
+
+def signed_csrf(raw: str, secret: str) -> str:
+    """The signed form of a session's CSRF token, as Flask-WTF's generate_csrf signs it (for
+    a page put together outside Flask's request, content/kept_readers.py), kept as above."""
+    found = _kept_signed(raw, secret)
+    if found is None:
+        found = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+        _keep_signed(raw, secret, found)
+    return found
+
+
+def _kept_signed(raw: str, secret: str) -> str | None:
+    with _signed_lock:
+        found = _signed.get((raw, secret))
+    if found is not None and time.monotonic() - found[0] < _SIGNED_FOR:
+        return found[1]
+    return None
+
+
+def _keep_signed(raw: str, secret: str, signed: str) -> None:
+    with _signed_lock:
+        _signed[(raw, secret)] = (time.monotonic(), signed)
+        _signed.move_to_end((raw, secret))
+        while len(_signed) > _SIGNED_MAX:
+            _signed.popitem(last=False)
 
 
 def current_path() -> str:

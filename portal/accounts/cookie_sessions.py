@@ -71,6 +71,14 @@ class KeptCookieSessions(SecureCookieSessionInterface):
         self._keep(key, _copy(data), signed_at.timestamp() + max_age)
         return self.session_class(data)
 
+    def verified(self, value: str, secret: Any) -> dict[str, Any] | None:
+        """What an already verified, unexpired cookie string says (not a copy: read only),
+        else None — the caller then lets Flask open the session, which checks and keeps it."""
+        kept = self._kept.get((value, secret))
+        if kept is not None and time.time() <= kept[1]:
+            return kept[0]
+        return None
+
     def _keep(self, key: tuple[str, Any], data: dict[str, Any], valid_until: float) -> None:
         with self._lock:
             self._kept.pop(key, None)

@@ -18,11 +18,19 @@ def load_user(ident: str) -> User | None:
     A session or remember cookie made before the user's session version was bumped
     (logout, logout everywhere, password change or reset) no longer loads anyone.
     """
+    parsed = parse_ident(ident)
+    if parsed is None:
+        return None
+    # With the reader's access in the same statement (billing/reader_access.py).
+    return reader_access.load_user(*parsed)
+
+
+def parse_ident(ident: str) -> tuple[int, int] | None:
+    """(user id, session version) of a session's "<id>:<session_version>", None if malformed."""
     user_id, _, version = ident.partition(":")
     if not user_id.isdigit() or not version.isdigit() or max(len(user_id), len(version)) > 9:
         return None
-    # With the reader's access in the same statement (billing/reader_access.py).
-    return reader_access.load_user(int(user_id), int(version))
+    return int(user_id), int(version)
 
 
 def init_login(app: Flask) -> None:

@@ -64,10 +64,23 @@ def has_paid_access(user: User | AnonymousUserMixin | None) -> bool:
     if user.id not in cache:
         loaded = reader_access.on_read(user)
         if loaded is not None:
-            cache[user.id] = bool(user.is_staff) or loaded.paid
+            cache[user.id] = paid_with(user, loaded)
         else:
             cache[user.id] = _compute_paid_access(user)
     return cache[user.id]
+
+
+def paid_with(user: User, loaded: reader_access.ReaderAccess) -> bool:
+    """Paid-level access from the user loader's answer (staff read everything)."""
+    return bool(user.is_staff) or loaded.paid
+
+
+def readable_with(user: User, loaded: reader_access.ReaderAccess) -> tuple[str, ...]:
+    """The levels a logged-in reader may read in full, from the user loader's answer: what
+    `can_read` says for each level on a reader's GET (tests/content/test_kept_readers.py)."""
+    if paid_with(user, loaded):
+        return ACCESS_LEVELS
+    return ("public", "members")
 
 
 def forget(user: User) -> None:

@@ -78,7 +78,7 @@ def load_user(user_id: int, session_version: int) -> User | None:
             # A connection of its own, in autocommit, back in the pool at once: a warm page
             # needs no ORM session at all (no BEGIN, no ROLLBACK, no session to close).
             if not bind.dispatch.before_cursor_execute:
-                found = fetch_plain(bind, _WITH_ACCESS, _params(user_id, session_version))
+                found = read_plainly(bind, user_id, session_version)
                 if found is not UNANSWERED:
                     return _detached(found)
             # Someone watches statements (tests count them), or the plain path failed: the
@@ -113,32 +113,47 @@ def _load_detached(connection: Connection, user_id: int, session_version: int) -
 def _detached(found: Sequence[Any] | None) -> User | None:
     if found is None:
         return None
+    user, access = detached_reader(found)
+    setattr(g, _G_KEY, access)
+    return user
+
+
+def detached_reader(found: Sequence[Any], session_bound: bool = True) -> tuple[User, ReaderAccess]:
+    """The user and their access from a row of `_WITH_ACCESS`, outside any ORM session;
+    `session_bound=False` when no ORM session will ever see the user (a page put together
+    outside Flask's request reads a few attributes only)."""
     # Straight into the instance's dict, as the ORM's own loading does: User's constructor
     # runs an attribute event per column, which cost more than the statement's Python side.
     configure_mappers()  # as User() would: at once when the mappers are configured already
     user = _NEW_USER()
     user.__dict__.update(zip(_KEYS, found[:-1], strict=True))
-    make_transient_to_detached(user)
-    _remember(user, found[-1])
-    return user
+    if session_bound:
+        make_transient_to_detached(user)
+    return user, access_of(user, found[-1])
+
+
+def read_plainly(engine: Engine, user_id: int, session_version: int) -> Any:
+    """The row of `_WITH_ACCESS` for this session on a plain pooled connection (readonly.py's
+    fetch_plain): None for a stale session version, UNANSWERED when psycopg raised."""
+    return fetch_plain(engine, _WITH_ACCESS, _params(user_id, session_version))
 
 
 def _remember(user: User, facts: dict[str, Any]) -> None:
+    setattr(g, _G_KEY, access_of(user, facts))
+
+
+def access_of(user: User, facts: dict[str, Any]) -> ReaderAccess:
     problem = facts.get("problem")
     if problem is not None and problem.get("own"):
         problem = {"name": user.name}
-    setattr(
-        g,
-        _G_KEY,
-        ReaderAccess(
-            user_id=user.id,
-            paid=bool(facts["paid"]),
-            memberships=[
-                HeaderMembership(id=m[0], role=m[1], org=HeaderOrg(slug=m[2], name=m[3]))
-                for m in facts["orgs"]
-            ],
-            payment_problem=problem,
-        ),
+    return ReaderAccess(
+        user_id=user.id,
+        paid=bool(facts["paid"]),
+        memberships=[
+            HeaderMembership(id=m[0], role=m[1], org=HeaderOrg(slug=m[2], name=m[3]))
+            for m in facts["orgs"]
+        ],
+        payment_problem=problem,
     )
 
 

@@ -38,6 +38,7 @@ from portal.templating import current_locale
 from portal.timeutil import utcnow
 
 _EXTENSION = "content.fragments"
+FILLED = "veivalg.kept_layout"
 # Markers around each block in the capture render: a fresh secret per process, so no text in
 # an article can forge one.
 _NONCE = secrets.token_hex(8)
@@ -121,13 +122,25 @@ class FragmentCache:
 
 def cache() -> FragmentCache:
     """This app's fragment cache (one per app, so apps with other settings never share)."""
-    found = current_app.extensions.get(_EXTENSION)
+    return cache_of(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def cache_of(app: Flask) -> FragmentCache:
+    found = app.extensions.get(_EXTENSION)
     if found is None:
         found = FragmentCache(
-            current_app.config["ARTICLE_CACHE_BYTES"], current_app.config["ARTICLE_CACHE_SECONDS"]
+            app.config["ARTICLE_CACHE_BYTES"], app.config["ARTICLE_CACHE_SECONDS"]
         )
-        current_app.extensions[_EXTENSION] = found
+        app.extensions[_EXTENSION] = found
     return found
+
+
+def kept_layout(app: Flask, name: str) -> _Layout | None:
+    """The parsed layout of page template `name`, if a request has made it already and the
+    templates are not reloaded when they change (content/kept_readers.py)."""
+    if app.jinja_env.auto_reload:
+        return None
+    return _layouts.get((id(app.jinja_env), name))
 
 
 @dataclass(frozen=True)
@@ -276,6 +289,10 @@ def render_page(name: str, blocks: dict[str, Markup], **context: Any) -> str:
             found.cacheable[frozenset(context)] = False
             return render_template(found.page, _kept_blocks=blocks, **context)
         kept.put(key, skeleton, skeleton.size, generation=generation)
+    if header.authenticated:
+        # For kept_readers.py: this logged-in page is the skeleton filled (its headers are
+        # what such a page gets).
+        request.environ[FILLED] = True
     return skeleton.fill(blocks)
 
 

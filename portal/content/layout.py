@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import secrets
 import sys
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,11 +125,18 @@ class Skeleton:
     holes: tuple[tuple[str, str], ...]  # (kind, name) for each hole, in order
     size: int
 
-    def fill(self, blocks: dict[str, Markup]) -> str:
+    def fill(
+        self, blocks: dict[str, Markup], slots: Mapping[str, Callable[[], str]] = SLOTS
+    ) -> str:
+        """The page: the kept blocks and the per-request values (by default the template's
+        own functions, which need Flask's request) in the holes."""
         out = list(self.parts)
         for i, (kind, name) in enumerate(self.holes, start=0):
-            out[2 * i + 1] = blocks[name] if kind == "block" else escape(SLOTS[name]())
+            out[2 * i + 1] = blocks[name] if kind == "block" else escape(slots[name]())
         return "".join(out)
+
+    def slots(self) -> frozenset[str]:
+        return frozenset(name for kind, name in self.holes if kind == "slot")
 
 
 def _split(rendered: str) -> Skeleton | None:

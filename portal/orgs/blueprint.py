@@ -106,10 +106,15 @@ def org_switcher_context() -> dict[str, Any]:
             loaded.memberships if loaded is not None else service.memberships_for_user(current_user)
         )
         current_slug = g.org.slug if "org" in g else session.get(CURRENT_ORG_SESSION_KEY)
-        current = next((m for m in memberships if m.org.slug == current_slug), None)
-        return {"memberships": memberships, "current": current}
+        return switch_for(memberships, current_slug)
 
     return {"org_switcher": org_switcher}
+
+
+def switch_for(memberships: Sequence[Any], current_slug: str | None) -> dict[str, Any]:
+    """What the header's switcher shows: the memberships and the current one (by slug)."""
+    current = next((m for m in memberships if m.org.slug == current_slug), None)
+    return {"memberships": memberships, "current": current}
 
 
 def client_ip() -> str | None:

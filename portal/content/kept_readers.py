@@ -1,0 +1,228 @@
+"""A logged-in reader's article page put together in front of Flask, from the kept pieces.
+
+A warm article page for a logged-in reader is the kept layout skeleton around the article's
+kept blocks (fragments.py, layout.py) after one fresh statement for the reader's access. Flask's
+request machinery around that (request context, URL matching, Flask-Login, Babel, the hooks, a
+Response object) cost more than the page itself, so this WSGI middleware answers such a request
+without it, from the same pieces under the same keys, when every fact the page depends on is
+known and plain:
+
+- a GET of `/articles/<slug>` with no query string, carrying a session cookie this worker has
+  verified already (cookie_sessions.py), whose session holds only what a reader's session holds
+  (no flash message, no "remember me" instruction) and that Flask-Login's session protection
+  would leave unchanged;
+- the reader's access read fresh, as the user loader reads it (`reader_access.read_plainly`:
+  the same statement; a stale session version, a lost connection or anyone watching statements
+  sends the request to Flask);
+- the article's kept head, the blocks for this reader's tier and the layout skeleton for this
+  header state and language, all still valid in the fragment cache (so a content change, a
+  scheduled article falling due or an expired entry sends the request to Flask, which renders
+  and keeps them again);
+- the response headers Flask gave the last such page in this language (recorded here when
+  Flask answered one, without a cookie set).
+
+Anything else goes to Flask unchanged. What the page shows for the reader is decided by the
+same functions as on Flask's path (`entitlements.readable_with`, `layout.header_of`,
+`orgs.blueprint.switch_for`, `i18n.member_locale`), so a page from here is byte for byte the page
+Flask would render (tests/content/test_kept_readers.py). Nothing about access is kept: the
+statement runs on every request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from hashlib import sha512
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.engine import Engine
+from werkzeug.http import parse_cookie
+
+from portal.accounts.cookie_sessions import KeptCookieSessions
+from portal.accounts.session import parse_ident
+from portal.billing import entitlements, reader_access
+from portal.content import fragments, layout, pagecache
+from portal.dbping import safe_read
+from portal.extensions import db
+from portal.i18n import member_locale
+from portal.observability import log_request, request_id_for
+from portal.orgs.blueprint import CURRENT_ORG_SESSION_KEY, switch_for
+from portal.readonly import UNANSWERED
+from portal.templating import csrf_secret, signed_csrf
+
+TEMPLATE = "content/article.html"  # routes.ARTICLE_TEMPLATE
+ENDPOINT = "content.article"
+_ARTICLE = re.compile(r"/articles/([A-Za-z0-9_-]{1,200})")
+# What a reader's session may hold for the page to be put together here. Anything else
+# (flash messages, Flask-Login's remember instructions, …) may change the page or the session.
+_READER_KEYS = frozenset(
+    {"_user_id", "_fresh", "_id", "csrf_token", "lang", CURRENT_ORG_SESSION_KEY, "_billing_banner"}
+)
+_PER_RESPONSE = {"content-length", "x-request-id"}
+_IDENTIFIERS_KEPT = 4096
+
+
+class KeptReaderPages:
+    """WSGI middleware for logged-in readers' article pages (see the module's description)."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.config = app.config
+        # Response headers of a logged-in article page per language, recorded from Flask.
+        # (Content-Length and X-Request-ID in their places, valued per response)
+        self._headers: dict[str, list[tuple[str, str | None]]] = {}
+        self._identifiers: dict[tuple[str, str | None, str | None], str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started = time.perf_counter()
+        match = self._candidate(environ)
+        if match is None:
+            return self.wsgi_app(environ, start_response)
+        answer = self._page(environ, match)
+        if answer is None:
+            return self._through_flask(environ, start_response)
+        language, body = answer
+        headers = self._headers.get(language)
+        if headers is None:
+            return self._through_flask(environ, start_response)
+        request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
+        per_request = {"content-length": str(len(body)), "x-request-id": request_id}
+        start_response(
+            "200 OK", [(name, value or per_request[name.lower()]) for name, value in headers]
+        )
+        path = environ["PATH_INFO"]
+        duration = (time.perf_counter() - started) * 1000
+        log_request(
+            "%s %s %s %.1fms rid=%s",
+            ("GET", path, 200, duration, request_id),
+            {
+                "request_id": request_id,
+                "method": "GET",
+                "path": path,
+                "status": 200,
+                "duration_ms": round(duration, 1),
+            },
+        )
+        return [body]
+
+    def _candidate(self, environ: dict[str, Any]) -> re.Match[str] | None:
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("QUERY_STRING")
+            or "HTTP_COOKIE" not in environ
+            or not self.config.get("KEPT_READER_PAGES", True)
+        ):
+            return None
+        return _ARTICLE.fullmatch(environ.get("PATH_INFO", ""))
+
+    def _page(self, environ: dict[str, Any], match: re.Match[str]) -> tuple[str, bytes] | None:
+        """(language, body) of the page for this reader, or None: Flask answers."""
+        app = self.app
+        sessions = app.session_interface
+        secret = app.secret_key
+        if not isinstance(sessions, KeptCookieSessions) or not secret:
+            return None
+        cookie = parse_cookie(environ).get(app.config["SESSION_COOKIE_NAME"])
+        session = sessions.verified(cookie, secret) if cookie else None
+        if not session or not session.keys() <= _READER_KEYS:
+            return None
+        ident = session.get("_user_id")
+        if not isinstance(ident, str):
+            return None
+        # Flask-Login's "basic" protection changes the session (not fresh) when the address
+        # or the browser differ from the login's, unless it is marked so already.
+        if session.get("_fresh") is not False and session.get("_id") != self._identifier(environ):
+            return None
+        parsed = parse_ident(ident)
+        if parsed is None:
+            return None
+        engine = self._database()
+        if engine is None or engine.dispatch.before_cursor_execute:
+            return None  # someone watches statements (the tests' counters): Flask's path
+        pagecache.shared_version.check(self.config.get("REDIS_URL"))
+        with safe_read():  # a lost connection: Flask's path runs the request again
+            found = reader_access.read_plainly(engine, *parsed)
+        if found is None or found is UNANSWERED:
+            return None
+        user, access = reader_access.detached_reader(found, session_bound=False)
+        language = member_locale(session.get("lang"), user.locale)
+        kept = fragments.cache_of(app)
+        head = kept.get(("head", match.group(1)))
+        found_layout = fragments.kept_layout(app, TEMPLATE)
+        if head is None or found_layout is None or not found_layout.cacheable.get(frozenset()):
+            return None
+        full = head[1] in entitlements.readable_with(user, access)
+        script_root = environ.get("SCRIPT_NAME", "").rstrip("/")
+        tier = fragments.tier_of(user, full)
+        blocks = kept.get((TEMPLATE, "article", *head, language, script_root, tier))
+        if blocks is None:
+            return None
+        switch = switch_for(access.memberships, session.get(CURRENT_ORG_SESSION_KEY))
+        header = layout.header_of(user, switch, access.payment_problem)
+        skeleton = kept.get((("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language))
+        if skeleton is None or not skeleton.slots() <= {"csrf_token", "current_path"}:
+            return None
+        raw_token = session.get("csrf_token")
+        if "csrf_token" in skeleton.slots() and not isinstance(raw_token, str):
+            return None  # Flask-WTF would make one and set a cookie
+        path = environ["PATH_INFO"]
+        slots = {
+            "csrf_token": lambda: signed_csrf(raw_token, csrf_secret(app.config, secret)),
+            "current_path": lambda: path + "?",
+        }
+        return language, skeleton.fill(blocks, slots).encode()
+
+    def _identifier(self, environ: dict[str, Any]) -> str:
+        """Flask-Login's session identifier for this request (its `_create_identifier`)."""
+        forwarded = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+        agent = environ.get("HTTP_USER_AGENT")
+        key = (str(environ.get("REMOTE_ADDR")), forwarded, agent)
+        found = self._identifiers.get(key)
+        if found is None:
+            address = forwarded.encode("utf-8").split(b",")[0].strip() if forwarded else None
+            base = f"{address}|{agent.encode('utf-8') if agent is not None else None}"
+            found = sha512(base.encode("utf8")).hexdigest()
+            with self._lock:
+                if len(self._identifiers) >= _IDENTIFIERS_KEPT:
+                    self._identifiers.clear()
+                self._identifiers[key] = found
+        return found
+
+    def _database(self) -> Engine | None:
+        """The app's PostgreSQL engine; None on SQLite, and while the tests have bound the app
+        to one open connection (the page must then see their uncommitted rows: Flask's path)."""
+        engines = db._app_engines.get(self.app)  # what db.engine reads, without an app context
+        bind = engines.get(None) if engines else None
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            return bind
+        return None
+
+    def _through_flask(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Flask answers; a logged-in article page it made from kept pieces without setting a
+        cookie gives the headers such pages get in its language."""
+
+        def record(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if (
+                status.startswith("200 ")
+                and environ.get(fragments.FILLED)
+                and not any(name.lower() == "set-cookie" for name, _ in headers)
+            ):
+                language = next(
+                    (value for name, value in headers if name.lower() == "content-language"), None
+                )
+                if language and {n.lower() for n, _ in headers} >= _PER_RESPONSE:
+                    self._headers[language] = [
+                        (n, None if n.lower() in _PER_RESPONSE else v) for n, v in headers
+                    ]
+            return (
+                start_response(status, headers, exc_info)
+                if exc_info
+                else start_response(status, headers)
+            )
+
+        return self.wsgi_app(environ, record)
