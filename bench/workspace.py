@@ -38,6 +38,7 @@ from portal.workspace.models import Goal, Measure, MeasureGoal, Measurement
 
 GOALS, READINGS, MEASURES = 50, 24, 200
 REQUESTS = int(os.environ.get("BENCH_INPROCESS_REQUESTS", "300"))
+ROUNDS = int(os.environ.get("BENCH_INPROCESS_ROUNDS", "3"))
 # `--in-process`: only the CPU per request and the statements (no gunicorn), for measuring a
 # change on a busy machine, where served req/s mean nothing.
 IN_PROCESS_ONLY = "--in-process" in sys.argv[1:]
@@ -129,13 +130,21 @@ def main() -> int:
 
 
 def in_process(app: Flask, pages: dict[str, str], cookie: dict[str, str]) -> None:
-    """CPU per request through the test client, the bare app measured the same way."""
-    bare = cpu_per_request(bare_app, "/", {}, REQUESTS * 5)
-    print(f"in-process CPU per request ({REQUESTS} requests each):", flush=True)
+    """CPU per request through the test client, the bare app measured the same way; the best
+    of ROUNDS rounds, taken in turn (the machine is shared and noisy)."""
+    best: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        spent = cpu_per_request(bare_app, "/", {}, REQUESTS * 5)
+        best[BARE] = min(best.get(BARE, spent), spent)
+        for name, path in pages.items():
+            spent = cpu_per_request(app, path, cookie, REQUESTS)
+            best[name] = min(best.get(name, spent), spent)
+    bare = best[BARE]
+    print(f"in-process CPU per request (best of {ROUNDS} rounds of {REQUESTS} requests):",
+          flush=True)  # fmt: skip
     print(f"  {BARE}: {bare:.3f} ms", flush=True)
-    for name, path in pages.items():
-        spent = cpu_per_request(app, path, cookie, REQUESTS)
-        print(f"  {name}: {spent:.2f} ms ({bare / spent:.0%} of bare)", flush=True)
+    for name in pages:
+        print(f"  {name}: {best[name]:.2f} ms ({bare / best[name]:.0%} of bare)", flush=True)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ def resolve_org(endpoint: str | None, values: dict[str, Any] | None) -> None:
     slug = values.pop("org_slug")
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    # One statement: organisation, membership, access now, tenancy settings (door.py).
-    entry = door.enter(slug, current_user)
+    # One statement: organisation, membership, access now, tenancy settings (door.py); on a
+    # warm read-only page also the page's first read, in autocommit (door.looks).
+    entry = door.enter_page(slug, current_user, endpoint, values)
     if entry is None:
         abort(404)
     org = g.org = entry.org

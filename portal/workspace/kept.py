@@ -16,20 +16,22 @@ token after the page is put together."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import abort, g, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, String, bindparam, column, func, select
 
 from portal.content import fragments, pagecache
 from portal.extensions import db
+from portal.orgs import door
 from portal.orgs.mixins import MAX_ID
 from portal.orgs.models import PERMISSIONS, ROLE_RANK, Organization, OrgAuditEntry
 from portal.templating import csrf_token
+from portal.timeutil import UTCDateTime
 from portal.workspace import activity, cache
 from portal.workspace.blueprint import can_comment, can_edit, locale, read_only
 from portal.workspace.models import Workbook
@@ -63,14 +65,39 @@ _HEAD = select(_WORKBOOKS.id, _WORKBOOKS.title, _WORKBOOKS.version, _WORKBOOKS.c
 )
 
 
+def _workbook_params(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    workbook_id = values.get("workbook_id")
+    if not isinstance(workbook_id, int) or not 0 < workbook_id <= MAX_ID:
+        return None  # the usual way, whose head answers 404
+    return {"workbook_id": workbook_id}
+
+
+def _workbook_answer(row: Sequence[Any]) -> WorkbookHead | None:
+    return WorkbookHead(*row) if row[0] is not None else None
+
+
+# The overview's and the dashboard's door reads the head too (migration 0013, door.looks):
+# a warm page is the user loader's statement and this one, both in autocommit.
+WORKBOOK_LOOK = door.Look(
+    "SELECT * FROM workbook_door(:slug, :user_id, :at, :workbook_id)",
+    (column("workbook_id", Integer), column("workbook_title", String),
+     column("workbook_version", Integer), column("workbook_created_at", UTCDateTime())),
+    _workbook_params,
+    _workbook_answer,
+)  # fmt: skip
+
+
 def head(org: Organization, workbook_id: int) -> WorkbookHead:
-    """The workbook's head in `org` (one statement, no ORM object), or 404."""
-    if not 0 < workbook_id <= MAX_ID:
+    """The workbook's head in `org` (read by the door, else one statement; no ORM object),
+    or 404."""
+    found = door.seen(WORKBOOK_LOOK)
+    if found is door.UNSEEN:
+        if not 0 < workbook_id <= MAX_ID:
+            abort(404)
+        row = db.session.execute(_HEAD, {"org_id": org.id, "workbook_id": workbook_id}).first()
+        found = WorkbookHead(*row) if row is not None else None
+    if found is None or found.id != workbook_id:
         abort(404)
-    row = db.session.execute(_HEAD, {"org_id": org.id, "workbook_id": workbook_id}).first()
-    if row is None:
-        abort(404)
-    found = WorkbookHead(*row)
     g.workspace_crumb = found  # the layout's breadcrumb (blueprint.layout_context)
     return found
 
@@ -89,10 +116,28 @@ _FRONT = (
 )
 
 
+def _front_answer(row: Sequence[Any]) -> tuple[Hashable, ...]:
+    newest, ids, created, versions = row
+    return ("front", newest, tuple(zip(ids or (), created or (), versions or (), strict=True)))
+
+
+# The front's door reads its key too (migration 0013): the arrays in order of last change.
+FRONT_LOOK = door.Look(
+    "SELECT * FROM workspace_front_door(:slug, :user_id, :at, :prefix)",
+    (column("newest_activity", Integer), column("workbook_ids"),
+     column("workbook_created_ats"), column("workbook_versions")),
+    lambda values: {"prefix": activity.PREFIX + "%"},
+    _front_answer,
+)  # fmt: skip
+
+
 def front_key(org: Organization) -> tuple[Hashable, ...]:
-    """What the workspace front shows changes with, in one statement: every workbook's
-    version in the order of their last change (completion, gaps and measures due follow the
-    version) and the newest workspace activity (a comment changes no version)."""
+    """What the workspace front shows changes with, in one statement (or the door's): every
+    workbook's version in the order of their last change (completion, gaps and measures due
+    follow the version) and the newest workspace activity (a comment changes no version)."""
+    found = door.seen(FRONT_LOOK)
+    if found is not door.UNSEEN:
+        return found  # type: ignore[no-any-return]
     rows = db.session.execute(_FRONT, {"org_id": org.id, "prefix": activity.PREFIX + "%"}).all()
     workbooks = tuple((r.id, r.created_at, r.version) for r in rows if r.id is not None)
     return ("front", rows[0].newest if rows else None, workbooks)

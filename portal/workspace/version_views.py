@@ -8,6 +8,7 @@ from flask import g, render_template, url_for
 from flask_babel import gettext as _
 
 from portal import readonly
+from portal.orgs import door
 from portal.workspace import charts, documents, kept, snapshots
 from portal.workspace.blueprint import bp, editor_view, page, submit
 from portal.workspace.forms import AdoptForm
@@ -28,6 +29,7 @@ def chart_set(data: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/<int:workbook_id>/dashboard")
 @readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
+@door.looks(kept.WORKBOOK_LOOK)  # the door reads the head in its statement, in autocommit
 def dashboard(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
     return kept.page("workspace/dashboard.html", head.key, lambda: _dashboard_context(head.id))

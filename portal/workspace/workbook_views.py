@@ -13,6 +13,7 @@ from markupsafe import Markup
 from portal import readonly
 from portal.content import pagecache
 from portal.extensions import db
+from portal.orgs import door
 from portal.orgs.models import Organization
 from portal.workspace import (
     activity,
@@ -38,6 +39,7 @@ from portal.workspace.models import NEXT_STATUSES, Template, Workbook
 
 @bp.get("/")
 @readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
+@door.looks(kept.FRONT_LOOK)  # the door reads the front's key in its statement, in autocommit
 def front() -> str:
     return kept.page("workspace/front.html", kept.front_key(g.org), _front_context)
 
@@ -135,6 +137,7 @@ def _status_choices(workbook: Workbook) -> list[tuple[str, str]]:
 
 @bp.get("/<int:workbook_id>/")
 @readonly.read_only  # a kept page: the user loader needs no transaction, no rate-limit look-up
+@door.looks(kept.WORKBOOK_LOOK)  # the door reads the head in its statement, in autocommit
 def workbook(workbook_id: int) -> str:
     head = kept.head(g.org, workbook_id)
     return kept.page("workspace/workbook.html", head.key, lambda: _overview_context(head.id))
