@@ -55,6 +55,7 @@ from portal.outbox import cli as outbox_cli
 from portal.outbox import service as outbox_service
 from portal.staff.routes import bp as staff_bp
 from portal.workspace import cli as workspace_cli
+from portal.workspace import kept_pages as workspace_kept_pages
 from portal.workspace import snapshots as workspace_snapshots
 from portal.workspace.routes import bp as workspace_bp
 from portal.workspace.workbook_views import panel_context as workspace_panel_context
@@ -120,7 +121,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
 
     app.wsgi_app = RetrySafeRequests(app.wsgi_app)  # type: ignore[method-assign]
-    app.wsgi_app = KeptReaderPages(app.wsgi_app, app)  # type: ignore[method-assign]
+    # Logged-in readers' warm article and workspace pages, from kept pieces (kept_readers.py).
+    app.wsgi_app = KeptReaderPages(app.wsgi_app, app, workspace_kept_pages.KINDS)  # type: ignore[method-assign]
     app.wsgi_app = CachedPages(app.wsgi_app, app)  # type: ignore[method-assign]
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:

@@ -61,6 +61,7 @@ _WITH_ACCESS = select(
 ).where(_USERS.c.id == bindparam("id"), _USERS.c.session_version == bindparam("version"))
 
 
+WITH_ACCESS = _WITH_ACCESS  # for pages put together outside Flask (content/kept_readers.py)
 _KEYS = tuple(column.key for column in _USERS.columns)
 _NEW_USER = User._sa_class_manager.new_instance  # type: ignore[attr-defined]
 
@@ -102,12 +103,12 @@ def load_user(user_id: int, session_version: int) -> User | None:
     return user
 
 
-def _params(user_id: int, session_version: int) -> dict[str, Any]:
+def params(user_id: int, session_version: int) -> dict[str, Any]:
     return {"now": utcnow(), "id": user_id, "version": session_version}
 
 
 def _load_detached(connection: Connection, user_id: int, session_version: int) -> User | None:
-    return _detached(connection.execute(_WITH_ACCESS, _params(user_id, session_version)).first())
+    return _detached(connection.execute(_WITH_ACCESS, params(user_id, session_version)).first())
 
 
 def _detached(found: Sequence[Any] | None) -> User | None:
@@ -135,7 +136,7 @@ def detached_reader(found: Sequence[Any], session_bound: bool = True) -> tuple[U
 def read_plainly(engine: Engine, user_id: int, session_version: int) -> Any:
     """The row of `_WITH_ACCESS` for this session on a plain pooled connection (readonly.py's
     fetch_plain): None for a stale session version, UNANSWERED when psycopg raised."""
-    return fetch_plain(engine, _WITH_ACCESS, _params(user_id, session_version))
+    return fetch_plain(engine, _WITH_ACCESS, params(user_id, session_version))
 
 
 def _remember(user: User, facts: dict[str, Any]) -> None:

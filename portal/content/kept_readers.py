@@ -33,7 +33,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from hashlib import sha512
 from typing import Any
 
@@ -42,6 +43,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.http import parse_cookie
 
 from portal.accounts.cookie_sessions import KeptCookieSessions
+from portal.accounts.models import User
 from portal.accounts.session import parse_ident
 from portal.billing import entitlements, reader_access
 from portal.content import fragments, layout, pagecache
@@ -50,12 +52,11 @@ from portal.extensions import db
 from portal.i18n import member_locale
 from portal.observability import log_request, request_id_for
 from portal.orgs.blueprint import CURRENT_ORG_SESSION_KEY, switch_for
-from portal.readonly import UNANSWERED
+from portal.readonly import UNANSWERED, fetch_plain
 from portal.templating import csrf_secret, signed_csrf
 
 TEMPLATE = "content/article.html"  # routes.ARTICLE_TEMPLATE
 ENDPOINT = "content.article"
-_ARTICLE = re.compile(r"/articles/([A-Za-z0-9_-]{1,200})")
 # What a reader's session may hold for the page to be put together here. Anything else
 # (flash messages, Flask-Login's remember instructions, …) may change the page or the session.
 _READER_KEYS = frozenset(
@@ -65,33 +66,58 @@ _PER_RESPONSE = {"content-length", "x-request-id"}
 _IDENTIFIERS_KEPT = 4096
 
 
-class KeptReaderPages:
-    """WSGI middleware for logged-in readers' article pages (see the module's description)."""
+@dataclass(frozen=True)
+class Reader:
+    """A logged-in reader as a page put together here knows them: read fresh."""
 
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask) -> None:
+    session: Mapping[str, Any]
+    user: User
+    access: reader_access.ReaderAccess
+    language: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of page answered here: its path, and the function that puts its page together
+    for a reader from kept pieces (None: Flask answers)."""
+
+    name: str
+    path: re.Pattern[str]
+    page: Callable[[KeptReaderPages, dict[str, Any], re.Match[str], Reader], str | None]
+
+
+class KeptReaderPages:
+    """WSGI middleware for logged-in readers' warm pages (see the module's description)."""
+
+    def __init__(
+        self, wsgi_app: Callable[..., Iterable[bytes]], app: Flask, kinds: Iterable[Kind] = ()
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
         self.config = app.config
-        # Response headers of a logged-in article page per language, recorded from Flask.
-        # (Content-Length and X-Request-ID in their places, valued per response)
-        self._headers: dict[str, list[tuple[str, str | None]]] = {}
+        self.kinds = (ARTICLE, *kinds)
+        # Response headers of each kind of page per language, recorded from Flask (with
+        # Content-Length and X-Request-ID in their places, valued per response).
+        self._headers: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
         self._identifiers: dict[tuple[str, str | None, str | None], str] = {}
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         started = time.perf_counter()
-        match = self._candidate(environ)
-        if match is None:
+        found = self._candidate(environ)
+        if found is None:
             return self.wsgi_app(environ, start_response)
-        answer = self._page(environ, match)
-        if answer is None:
-            return self._through_flask(environ, start_response)
-        language, body = answer
-        headers = self._headers.get(language)
-        if headers is None:
-            return self._through_flask(environ, start_response)
+        kind, match = found
+        reader = self.reader(environ)
+        if reader is None:
+            return self._through_flask(environ, start_response, kind)
+        headers = self._headers.get((kind.name, reader.language))
+        body = kind.page(self, environ, match, reader) if headers is not None else None
+        if body is None or headers is None:
+            return self._through_flask(environ, start_response, kind)
+        data = body.encode()
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
-        per_request = {"content-length": str(len(body)), "x-request-id": request_id}
+        per_request = {"content-length": str(len(data)), "x-request-id": request_id}
         start_response(
             "200 OK", [(name, value or per_request[name.lower()]) for name, value in headers]
         )
@@ -108,9 +134,9 @@ class KeptReaderPages:
                 "duration_ms": round(duration, 1),
             },
         )
-        return [body]
+        return [data]
 
-    def _candidate(self, environ: dict[str, Any]) -> re.Match[str] | None:
+    def _candidate(self, environ: dict[str, Any]) -> tuple[Kind, re.Match[str]] | None:
         if (
             environ.get("REQUEST_METHOD") != "GET"
             or environ.get("QUERY_STRING")
@@ -118,10 +144,16 @@ class KeptReaderPages:
             or not self.config.get("KEPT_READER_PAGES", True)
         ):
             return None
-        return _ARTICLE.fullmatch(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        for kind in self.kinds:
+            match = kind.path.fullmatch(path)
+            if match is not None:
+                return kind, match
+        return None
 
-    def _page(self, environ: dict[str, Any], match: re.Match[str]) -> tuple[str, bytes] | None:
-        """(language, body) of the page for this reader, or None: Flask answers."""
+    def reader(self, environ: dict[str, Any]) -> Reader | None:
+        """The logged-in reader of this request, read fresh as the user loader reads them, if
+        their session is one Flask would leave unchanged; else None (Flask answers)."""
         app = self.app
         sessions = app.session_interface
         secret = app.secret_key
@@ -139,43 +171,57 @@ class KeptReaderPages:
         if session.get("_fresh") is not False and session.get("_id") != self._identifier(environ):
             return None
         parsed = parse_ident(ident)
-        if parsed is None:
+        engine = self.database()
+        if parsed is None or engine is None:
             return None
-        engine = self._database()
-        if engine is None or engine.dispatch.before_cursor_execute:
-            return None  # someone watches statements (the tests' counters): Flask's path
         pagecache.shared_version.check(self.config.get("REDIS_URL"))
-        with safe_read():  # a lost connection: Flask's path runs the request again
-            found = reader_access.read_plainly(engine, *parsed)
-        if found is None or found is UNANSWERED:
+        found = self.read(engine, reader_access.WITH_ACCESS, reader_access.params(*parsed))
+        if found is None:
             return None
         user, access = reader_access.detached_reader(found, session_bound=False)
-        language = member_locale(session.get("lang"), user.locale)
-        kept = fragments.cache_of(app)
-        head = kept.get(("head", match.group(1)))
-        found_layout = fragments.kept_layout(app, TEMPLATE)
-        if head is None or found_layout is None or not found_layout.cacheable.get(frozenset()):
+        return Reader(session, user, access, member_locale(session.get("lang"), user.locale))
+
+    def read(self, engine: Engine, statement: Any, params: dict[str, Any]) -> Any:
+        """The first row of `statement` on a plain pooled connection in autocommit; None when
+        there is none or the connection failed (Flask's path then runs the request again)."""
+        with safe_read():
+            found = fetch_plain(engine, statement, params)
+        return None if found is UNANSWERED else found
+
+    def csrf_token(self, reader: Reader) -> str | None:
+        """The session's signed CSRF token as the templates give it; None if the session has
+        none yet (Flask-WTF would make one and set a cookie)."""
+        raw = reader.session.get("csrf_token")
+        if not isinstance(raw, str):
             return None
-        full = head[1] in entitlements.readable_with(user, access)
-        script_root = environ.get("SCRIPT_NAME", "").rstrip("/")
-        tier = fragments.tier_of(user, full)
-        blocks = kept.get((TEMPLATE, "article", *head, language, script_root, tier))
-        if blocks is None:
+        return signed_csrf(raw, csrf_secret(self.app.config, self.app.secret_key))
+
+    def fill(
+        self, skeleton: layout.Skeleton, blocks: dict[str, Any], reader: Reader, path: str
+    ) -> str | None:
+        """The skeleton with the blocks and this request's values; None if it needs more."""
+        wanted = skeleton.slots()
+        if not wanted <= {"csrf_token", "current_path"}:
             return None
-        switch = switch_for(access.memberships, session.get(CURRENT_ORG_SESSION_KEY))
-        header = layout.header_of(user, switch, access.payment_problem)
-        skeleton = kept.get((("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language))
-        if skeleton is None or not skeleton.slots() <= {"csrf_token", "current_path"}:
+        token = self.csrf_token(reader) if "csrf_token" in wanted else ""
+        if token is None:
             return None
-        raw_token = session.get("csrf_token")
-        if "csrf_token" in skeleton.slots() and not isinstance(raw_token, str):
-            return None  # Flask-WTF would make one and set a cookie
-        path = environ["PATH_INFO"]
-        slots = {
-            "csrf_token": lambda: signed_csrf(raw_token, csrf_secret(app.config, secret)),
-            "current_path": lambda: path + "?",
-        }
-        return language, skeleton.fill(blocks, slots).encode()
+        slots = {"csrf_token": lambda: token, "current_path": lambda: path + "?"}
+        return skeleton.fill(blocks, slots)
+
+    def database(self) -> Engine | None:
+        """The app's PostgreSQL engine unless someone watches statements (the tests'
+        counters); None on SQLite, and while the tests have bound the app to one open
+        connection (the page must then see their uncommitted rows: Flask's path)."""
+        engines = db._app_engines.get(self.app)  # what db.engine reads, without an app context
+        bind = engines.get(None) if engines else None
+        if (
+            isinstance(bind, Engine)
+            and bind.dialect.name == "postgresql"
+            and not bind.dispatch.before_cursor_execute
+        ):
+            return bind
+        return None
 
     def _identifier(self, environ: dict[str, Any]) -> str:
         """Flask-Login's session identifier for this request (its `_create_identifier`)."""
@@ -193,18 +239,11 @@ class KeptReaderPages:
                 self._identifiers[key] = found
         return found
 
-    def _database(self) -> Engine | None:
-        """The app's PostgreSQL engine; None on SQLite, and while the tests have bound the app
-        to one open connection (the page must then see their uncommitted rows: Flask's path)."""
-        engines = db._app_engines.get(self.app)  # what db.engine reads, without an app context
-        bind = engines.get(None) if engines else None
-        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-            return bind
-        return None
-
-    def _through_flask(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """Flask answers; a logged-in article page it made from kept pieces without setting a
-        cookie gives the headers such pages get in its language."""
+    def _through_flask(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], kind: Kind
+    ) -> Any:
+        """Flask answers; a logged-in page of this kind it made from kept pieces without
+        setting a cookie gives the headers such pages get in its language."""
 
         def record(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if (
@@ -216,7 +255,7 @@ class KeptReaderPages:
                     (value for name, value in headers if name.lower() == "content-language"), None
                 )
                 if language and {n.lower() for n, _ in headers} >= _PER_RESPONSE:
-                    self._headers[language] = [
+                    self._headers[kind.name, language] = [
                         (n, None if n.lower() in _PER_RESPONSE else v) for n, v in headers
                     ]
             return (
@@ -226,3 +265,31 @@ class KeptReaderPages:
             )
 
         return self.wsgi_app(environ, record)
+
+
+def _article(
+    pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str], reader: Reader
+) -> str | None:
+    """The article page: the kept head, the blocks for this reader's tier and the skeleton for
+    this header state, as content.routes.article and fragments.render_page key them."""
+    app, user, access, language = pages.app, reader.user, reader.access, reader.language
+    kept = fragments.cache_of(app)
+    head = kept.get(("head", match.group(1)))
+    found_layout = fragments.kept_layout(app, TEMPLATE)
+    if head is None or found_layout is None or not found_layout.cacheable.get(frozenset()):
+        return None
+    full = head[1] in entitlements.readable_with(user, access)
+    script_root = environ.get("SCRIPT_NAME", "").rstrip("/")
+    tier = fragments.tier_of(user, full)
+    blocks = kept.get((TEMPLATE, "article", *head, language, script_root, tier))
+    if blocks is None:
+        return None
+    switch = switch_for(access.memberships, reader.session.get(CURRENT_ORG_SESSION_KEY))
+    header = layout.header_of(user, switch, access.payment_problem)
+    skeleton = kept.get((("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language))
+    if skeleton is None:
+        return None
+    return pages.fill(skeleton, blocks, reader, environ["PATH_INFO"])
+
+
+ARTICLE = Kind(ENDPOINT, re.compile(r"/articles/([A-Za-z0-9_-]{1,200})"), _article)

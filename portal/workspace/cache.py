@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Flask, current_app
 
 from portal.content.fragments import FragmentCache
 
@@ -59,14 +59,15 @@ pages = VersionedCache()
 def blocks() -> FragmentCache:
     """This app's cache of rendered workspace page blocks (WORKSPACE_CACHE_BYTES and
     WORKSPACE_CACHE_SECONDS override the defaults; 0 switches it off)."""
-    found = current_app.extensions.get(_EXTENSION)
+    return blocks_of(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def blocks_of(app: Flask) -> FragmentCache:
+    found = app.extensions.get(_EXTENSION)
     if found is None:
-        config = current_app.config
-        found = FragmentCache(
-            config["WORKSPACE_CACHE_BYTES"],
-            config["WORKSPACE_CACHE_SECONDS"],
-        )
-        current_app.extensions[_EXTENSION] = found
+        config = app.config
+        found = FragmentCache(config["WORKSPACE_CACHE_BYTES"], config["WORKSPACE_CACHE_SECONDS"])
+        app.extensions[_EXTENSION] = found
     return found
 
 

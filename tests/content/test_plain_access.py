@@ -29,7 +29,7 @@ def subscriber(committed_app: Flask, create_user: Callable[..., User]) -> Iterat
 
 
 def _params(user: User) -> dict[str, Any]:
-    return reader_access._params(user.id, user.session_version)
+    return reader_access.params(user.id, user.session_version)
 
 
 def test_the_plain_path_answers_as_sqlalchemy_does(committed_app: Flask, subscriber: User) -> None:
@@ -39,7 +39,7 @@ def test_the_plain_path_answers_as_sqlalchemy_does(committed_app: Flask, subscri
     found = fetch_plain(engine, reader_access._WITH_ACCESS, _params(subscriber))
     assert found == expected
     assert [type(value) for value in found] == [type(value) for value in expected]
-    missing = reader_access._params(subscriber.id, subscriber.session_version + 1)
+    missing = reader_access.params(subscriber.id, subscriber.session_version + 1)
     assert fetch_plain(engine, reader_access._WITH_ACCESS, missing) is None
 
 
