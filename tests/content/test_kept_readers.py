@@ -29,6 +29,7 @@ from portal.orgs import service as orgs_service
 from portal.orgs.models import Organization
 from portal.timeutil import utcnow
 from tests.content.conftest import CANARY, body_with_canary
+from tests.support.kept import count_calls, signed_in, warm
 
 VIEW = "content.article"
 
@@ -82,43 +83,14 @@ def site(committed_app: Flask, create_user: Callable[..., User]) -> Iterator[Sit
 @pytest.fixture
 def flask_calls(committed_app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The article view's calls: empty for a request answered in front of Flask."""
-    calls: list[str] = []
-    view = committed_app.view_functions[VIEW]
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(request.path)
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(committed_app.view_functions, VIEW, counted)
-    return calls
-
-
-def _client(app: Flask, user: User, **session: Any) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as values:
-        values["_user_id"] = user.get_id()
-        values["_fresh"] = True
-        values.update(session)
-    return client
-
-
-def _warm(client: FlaskClient, path: str, calls: list[str]) -> Any:
-    """Request `path` until the middleware answers (Flask renders and keeps the pieces and
-    settles the session first); the answer."""
-    for _ in range(4):
-        before = len(calls)
-        response = client.get(path)
-        assert response.status_code == 200
-        if len(calls) == before:
-            return response
-    raise AssertionError(f"{path} was never answered in front of Flask")
+    return count_calls(committed_app, monkeypatch, (VIEW,))
 
 
 def _warm_subscriber(app: Flask, site: Site, calls: list[str]) -> tuple[FlaskClient, str]:
     """A subscriber whose paid article page is answered in front of Flask from now on."""
-    client = _client(app, site.subscriber)
+    client = signed_in(app, site.subscriber)
     path = f"/articles/{site.paid.slug}"
-    _warm(client, path, calls)
+    warm(client, path, calls)
     return client, path
 
 
@@ -161,9 +133,9 @@ def test_the_page_is_the_one_flask_renders_for_the_same_reader(
     who, access, session = READERS[case]
     if who == "seat":
         _seat_in_both(site)
-    client = _client(committed_app, getattr(site, who), **session)
+    client = signed_in(committed_app, getattr(site, who), **session)
     path = f"/articles/{getattr(site, access).slug}"
-    fast = _warm(client, path, flask_calls)
+    fast = warm(client, path, flask_calls)
     calls = len(flask_calls)
     rendered = _by_flask(committed_app, client, path, monkeypatch)
     assert len(flask_calls) == calls + 1  # this one by Flask
@@ -177,9 +149,9 @@ def test_the_page_is_the_one_flask_renders_for_the_same_reader(
 def test_a_revoked_grant_shows_on_the_next_request(
     committed_app: Flask, site: Site, flask_calls: list[str]
 ) -> None:
-    client = _client(committed_app, site.subscriber)
+    client = signed_in(committed_app, site.subscriber)
     path = f"/articles/{site.paid.slug}"
-    assert CANARY["paid"] in _warm(client, path, flask_calls).get_data(as_text=True)
+    assert CANARY["paid"] in warm(client, path, flask_calls).get_data(as_text=True)
     grant = grants.active_user_grant(db.session.merge(site.subscriber))
     assert grant is not None
     grants.revoke(grant)
@@ -191,9 +163,9 @@ def test_a_revoked_grant_shows_on_the_next_request(
 def test_logging_out_everywhere_shows_on_the_next_request(
     committed_app: Flask, site: Site, flask_calls: list[str]
 ) -> None:
-    client = _client(committed_app, site.member)
+    client = signed_in(committed_app, site.member)
     path = f"/articles/{site.members.slug}"
-    assert CANARY["members"] in _warm(client, path, flask_calls).get_data(as_text=True)
+    assert CANARY["members"] in warm(client, path, flask_calls).get_data(as_text=True)
     accounts_service.end_other_sessions(site.member)
     db.session.commit()
     assert CANARY["members"] not in client.get(path).get_data(as_text=True)
@@ -203,9 +175,9 @@ def test_a_lapsed_organisation_closes_the_paid_text_on_the_next_request(
     committed_app: Flask, site: Site, flask_calls: list[str]
 ) -> None:
     _seat_in_both(site)
-    client = _client(committed_app, site.seat)
+    client = signed_in(committed_app, site.seat)
     path = f"/articles/{site.paid.slug}"
-    assert CANARY["paid"] in _warm(client, path, flask_calls).get_data(as_text=True)
+    assert CANARY["paid"] in warm(client, path, flask_calls).get_data(as_text=True)
     for org in site.orgs:
         db.session.merge(org).trial_ends_at = utcnow() - timedelta(seconds=1)
     db.session.commit()

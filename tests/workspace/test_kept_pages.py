@@ -11,15 +11,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, request
-from flask.testing import FlaskClient
+from flask import Flask
 from sqlalchemy import delete
 
-from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs import scoping
 from portal.orgs.models import Membership
 from portal.timeutil import utcnow
+from tests.support.kept import count_calls, signed_in, warm
 from tests.workspace.factories import add_goal
 from tests.workspace.test_warm_door import (
     _change_acme,
@@ -32,35 +31,7 @@ ENDPOINTS = ("workspace.workbook", "workspace.dashboard", "workspace.front")
 @pytest.fixture
 def flask_calls(committed_app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The workspace views' calls: none for a request answered in front of Flask."""
-    calls: list[str] = []
-    for endpoint in ENDPOINTS:
-        view = committed_app.view_functions[endpoint]
-
-        def counted(*args: Any, _view: Any = view, **kwargs: Any) -> Any:
-            calls.append(request.path)
-            return _view(*args, **kwargs)
-
-        monkeypatch.setitem(committed_app.view_functions, endpoint, counted)
-    return calls
-
-
-def _member(app: Flask, user: User, **session: Any) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as values:
-        values["_user_id"] = user.get_id()
-        values["_fresh"] = True
-        values.update(session)
-    return client
-
-
-def _warm(client: FlaskClient, path: str, calls: list[str]) -> Any:
-    for _ in range(4):
-        before = len(calls)
-        response = client.get(path)
-        assert response.status_code == 200, path
-        if len(calls) == before:
-            return response
-    raise AssertionError(f"{path} was never answered in front of Flask")
+    return count_calls(committed_app, monkeypatch, ENDPOINTS)
 
 
 def _path(tenants: Any, page: str) -> str:
@@ -71,14 +42,14 @@ def _path(tenants: Any, page: str) -> str:
 
 @pytest.mark.parametrize("page", ["", "dashboard", "front"])
 @pytest.mark.parametrize("who", ["owner", "editor", "editor in English"])
-def test_the_page_is_the_one_flask_renders_for_the_same_member(
+def test_the_page_is_the_one_flask_renders_for_the_samesigned_in(
     committed_app: Flask, tenants: Any, flask_calls: list[str], monkeypatch: pytest.MonkeyPatch,
     page: str, who: str,
 ) -> None:  # fmt: skip
     user = tenants.acme.owner if who == "owner" else tenants.editor
-    client = _member(committed_app, user, **({"lang": "en"} if "English" in who else {}))
+    client = signed_in(committed_app, user, **({"lang": "en"} if "English" in who else {}))
     path = _path(tenants, page)
-    fast = _warm(client, path, flask_calls)
+    fast = warm(client, path, flask_calls)
     monkeypatch.setitem(committed_app.config, "KEPT_READER_PAGES", 0)
     calls = len(flask_calls)
     rendered = client.get(path)
@@ -94,14 +65,14 @@ def test_the_walls_stand_in_front_of_flask(
     committed_app: Flask, tenants: Any, flask_calls: list[str]
 ) -> None:
     ours = _path(tenants, "")
-    _warm(_member(committed_app, tenants.acme.owner), ours, flask_calls)
+    warm(signed_in(committed_app, tenants.acme.owner), ours, flask_calls)
     # fjord's owner with a session that names acme as current: the door lets them nowhere.
-    outsider = _member(committed_app, tenants.fjord.owner, current_org="acme")
+    outsider = signed_in(committed_app, tenants.fjord.owner, current_org="acme")
     for path in (ours, ours + "dashboard", "/orgs/acme/workspace/"):
         for _ in range(2):
             assert outsider.get(path).status_code == 404
-    owner = _member(committed_app, tenants.acme.owner)
-    _warm(owner, ours, flask_calls)
+    owner = signed_in(committed_app, tenants.acme.owner)
+    warm(owner, ours, flask_calls)
     theirs = f"/orgs/acme/workspace/{tenants.theirs_id}/"
     assert owner.get(theirs).status_code == 404
     assert owner.get(theirs + "dashboard").status_code == 404
@@ -112,8 +83,8 @@ def test_a_removed_membership_and_a_lapse_show_on_the_next_request(
 ) -> None:
     ours = _path(tenants, "")
     adopt = f'action="/orgs/acme/workspace/{tenants.wb_id}/adopt"'
-    editor = _member(committed_app, tenants.editor)
-    assert adopt in _warm(editor, ours, flask_calls).get_data(as_text=True)
+    editor = signed_in(committed_app, tenants.editor)
+    assert adopt in warm(editor, ours, flask_calls).get_data(as_text=True)
     _change_acme(tenants, trial_ends_at=utcnow() - timedelta(minutes=1))
     page = editor.get(ours).get_data(as_text=True)
     assert adopt not in page and "ikke lenger tilgang" in page
@@ -126,9 +97,9 @@ def test_a_removed_membership_and_a_lapse_show_on_the_next_request(
 def test_a_change_to_the_workbook_shows_on_the_next_request(
     committed_app: Flask, tenants: Any, flask_calls: list[str]
 ) -> None:
-    owner = _member(committed_app, tenants.acme.owner)
+    owner = signed_in(committed_app, tenants.acme.owner)
     dashboard = _path(tenants, "dashboard")
-    assert "Zyxny" not in _warm(owner, dashboard, flask_calls).get_data(as_text=True)
+    assert "Zyxny" not in warm(owner, dashboard, flask_calls).get_data(as_text=True)
     acme = tenants.acme
     acme.org = db.session.merge(acme.org)
     add_goal(acme, db.session.merge(tenants.wb), "Helt nytt mål Zyxny")
