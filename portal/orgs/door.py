@@ -139,13 +139,13 @@ def enter_page(
         return enter(slug, user)
     params = {"slug": slug, "user_id": user.id, "at": utcnow(), **page}
     row = _run(look.statement, params)
-    # The statement set veivalg.user_id (and veivalg.org_id for a member) in its own
-    # transaction, gone now; the session's next transaction, if the page needs one, gets them.
-    scoping.record_user(user)
     if row is None:
+        scoping.record_outside(user, None)
         return None
     org, membership = _detached(row, user)
-    scoping.record_org(org)
+    # The statement set veivalg.user_id and veivalg.org_id in its own transaction, gone now;
+    # the session's transactions, if the page needs any (blocks not kept), get them too.
+    scoping.record_outside(user, org)
     setattr(g, _SEEN, (look, look.answer(row[_PAGE_AT:])))
     return Entry(org, membership, bool(row[_PAGE_AT - 1]))
 
