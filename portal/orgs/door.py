@@ -101,9 +101,9 @@ _NEW_MEMBER = Membership._sa_class_manager.new_instance  # type: ignore[attr-def
 class Look:
     """What a read-only page reads first, asked in the door's statement: `sql` selects from a
     SQL function (migration 0013) of :slug, :user_id, :at and the page's own parameters,
-    returning org_door's columns and then `columns`; `params` gives
-    its own parameters from the URL's values (None: this request goes the usual way), and
-    `answer` makes the page's value of the columns after the door's (what `seen` returns)."""
+    returning org_door's columns and then `columns`; `params` gives the page's parameters
+    from the URL's values (None: this request goes the usual way), and `answer` makes the
+    page's value of the columns after the door's (what `seen` returns)."""
 
     def __init__(
         self,
