@@ -101,9 +101,9 @@ _NEW_MEMBER = Membership._sa_class_manager.new_instance  # type: ignore[attr-def
 class Look:
     """What a read-only page reads first, asked in the door's statement: `sql` selects from a
     SQL function (migration 0013) of :slug, :user_id, :at and the page's own parameters,
-    returning org_door's columns and then `columns`; `params` gives
-    its own parameters from the URL's values (None: this request goes the usual way), and
-    `answer` makes the page's value of the columns after the door's (what `seen` returns)."""
+    returning org_door's columns and then `columns`; `params` gives the page's parameters
+    from the URL's values (None: this request goes the usual way), and `answer` makes the
+    page's value of the columns after the door's (what `seen` returns)."""
 
     def __init__(
         self,
@@ -139,13 +139,13 @@ def enter_page(
         return enter(slug, user)
     params = {"slug": slug, "user_id": user.id, "at": utcnow(), **page}
     row = _run(look.statement, params)
-    # The statement set veivalg.user_id (and veivalg.org_id for a member) in its own
-    # transaction, gone now; the session's next transaction, if the page needs one, gets them.
-    scoping.record_user(user)
     if row is None:
+        scoping.record_outside(user, None)
         return None
     org, membership = _detached(row, user)
-    scoping.record_org(org)
+    # The statement set veivalg.user_id and veivalg.org_id in its own transaction, gone now;
+    # the session's transactions, if the page needs any (blocks not kept), get them too.
+    scoping.record_outside(user, org)
     setattr(g, _SEEN, (look, look.answer(row[_PAGE_AT:])))
     return Entry(org, membership, bool(row[_PAGE_AT - 1]))
 

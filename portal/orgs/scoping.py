@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
@@ -54,7 +55,27 @@ def _scope_new_transaction(
 ) -> None:
     # Every transaction (also the one after a commit mid-request) gets the session's scope;
     # set_config(..., true) ends with the transaction, so a pooled connection carries nothing.
+    _adopt(session)
     _apply(session, connection)
+
+
+# A scope recorded before this request had a session (record_outside): the session takes it
+# over when it is made and used. Per app context, as the session itself.
+_PENDING = "_veivalg_pending_scope"
+
+
+def _adopt(session: Session) -> None:
+    if has_app_context():
+        pending = g.pop(_PENDING, None)
+        if pending:
+            session.info.update(pending)
+
+
+def _info() -> dict[str, Any]:
+    """The request's session's scope (with what was recorded before it existed)."""
+    session = db.session()
+    _adopt(session)
+    return session.info
 
 
 def install() -> None:
@@ -71,34 +92,47 @@ def _reapply() -> None:
 
 def use_org(org: Any) -> None:
     """Scope the session to this organisation (the caller has established the right to it)."""
-    if db.session.info.get(ORG_KEY) not in (None, org.id):
+    if _info().get(ORG_KEY) not in (None, org.id):
         db.session.flush()  # changes made for the previous organisation are written under it
-    db.session.info[ORG_KEY] = org.id
+    _info()[ORG_KEY] = org.id
     _reapply()
 
 
 def use_user(user: Any) -> None:
     """Let the session see the user's own memberships (header switcher, membership check)."""
     user_id = getattr(user, "id", None)
-    if db.session.info.get(USER_KEY) == user_id:
+    if _info().get(USER_KEY) == user_id:
         return
-    db.session.info[USER_KEY] = user_id
+    _info()[USER_KEY] = user_id
     _reapply()
 
 
 def record_user(user: Any) -> None:
     """The session's transaction has had veivalg.user_id set to this user by a statement of
     its own (the organisation door, door.py): remember it for the transactions after."""
-    db.session.info[USER_KEY] = getattr(user, "id", None)
+    _info()[USER_KEY] = getattr(user, "id", None)
 
 
 def record_org(org: Any) -> None:
     """As record_user, for veivalg.org_id."""
-    db.session.info[ORG_KEY] = org.id
+    _info()[ORG_KEY] = org.id
+
+
+def record_outside(user: Any, org: Any | None) -> None:
+    """A statement outside the session (the door of a warm page, in autocommit) had these
+    settings for itself only: the session's transactions get them from now on, as after
+    record_user/record_org – and no session is made for it (a warm page needs none)."""
+    scope = {USER_KEY: getattr(user, "id", None)}
+    if org is not None:
+        scope[ORG_KEY] = org.id
+    if db.session.registry.has():
+        _info().update(scope)
+    else:
+        g.setdefault(_PENDING, {}).update(scope)
 
 
 def current_org_id() -> int | None:
-    return db.session.info.get(ORG_KEY)
+    return _info().get(ORG_KEY)
 
 
 @contextmanager
@@ -108,28 +142,28 @@ def system_scope() -> Iterator[None]:
     # Changes made before are written now, under the scope they were made in: the autoflush
     # of a query inside would otherwise write them with the system scope's rights.
     db.session.flush()
-    previous = db.session.info.get(SYSTEM_KEY)
-    db.session.info[SYSTEM_KEY] = True
+    previous = _info().get(SYSTEM_KEY)
+    _info()[SYSTEM_KEY] = True
     _reapply()
     try:
         yield
         db.session.flush()  # write pending changes while the scope still allows them
     finally:
-        db.session.info[SYSTEM_KEY] = previous
+        _info()[SYSTEM_KEY] = previous
         _reapply()
 
 
 @contextmanager
 def org_scope(org: Any) -> Iterator[None]:
     """Temporarily scope the session to `org` (e.g. a task working on one organisation)."""
-    previous = db.session.info.get(ORG_KEY)
+    previous = _info().get(ORG_KEY)
     if previous not in (None, org.id):
         db.session.flush()
-    db.session.info[ORG_KEY] = org.id
+    _info()[ORG_KEY] = org.id
     _reapply()  # always: also re-syncs a connection whose settings another session changed
     try:
         yield
         db.session.flush()  # write pending changes while the scope still allows them
     finally:
-        db.session.info[ORG_KEY] = previous
+        _info()[ORG_KEY] = previous
         _reapply()

@@ -100,8 +100,9 @@ def tenants(committed_app: Flask, create_user: Callable[..., User]) -> Iterator[
 @pytest.fixture
 def watched(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """How many doors went the plain way and how many ORM session transactions began."""
-    seen = {"plain": 0, "transactions": 0}
+    seen = {"plain": 0, "transactions": 0, "sessions": 0}
     plain = door.fetch_plain
+    make_session = db.session.registry.createfunc
 
     def fetch(*args: Any, **kwargs: Any) -> Any:
         seen["plain"] += 1
@@ -110,7 +111,12 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     def began(*args: Any) -> None:
         seen["transactions"] += 1
 
+    def made(*args: Any, **kwargs: Any) -> Any:
+        seen["sessions"] += 1
+        return make_session(*args, **kwargs)
+
     monkeypatch.setattr(door, "fetch_plain", fetch)
+    monkeypatch.setattr(db.session.registry, "createfunc", made)
     event.listen(Session, "after_begin", began)
     try:
         yield seen
@@ -134,7 +140,7 @@ def _get(app: Flask, user: User | None, path: str) -> Any:
 
 
 @pytest.mark.parametrize("page", ["", "dashboard", "front"])
-def test_a_warm_page_runs_no_session_transaction_and_a_cold_one_after_the_door_renders(
+def test_a_warm_page_makes_no_session_and_a_cold_one_after_the_door_renders(
     committed_app: Flask, tenants: Any, watched: dict[str, int], page: str
 ) -> None:
     path = "/orgs/acme/workspace/" + ("" if page == "front" else f"{tenants.wb_id}/{page}")
@@ -145,10 +151,10 @@ def test_a_warm_page_runs_no_session_transaction_and_a_cold_one_after_the_door_r
     assert "Strategi" in text and "Deres" not in text
     if page != "front":
         assert "Færre manuelle steg" in text  # a tenant row, read under the recorded scope
-    watched["transactions"] = 0
+    watched["transactions"] = watched["sessions"] = 0
     warm = _get(committed_app, tenants.acme.owner, path)
     assert warm.status_code == 200 and watched["plain"] == 2
-    assert watched["transactions"] == 0
+    assert watched["transactions"] == 0 and watched["sessions"] == 0  # no ORM session at all
     assert warm.get_data(as_text=True).count("Strategi") == text.count("Strategi")
 
 
