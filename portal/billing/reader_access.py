@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, column, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.sql.selectable import TextualSelect
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -62,6 +63,25 @@ _WITH_ACCESS = select(
 
 
 WITH_ACCESS = _WITH_ACCESS  # for pages put together outside Flask (content/kept_readers.py)
+WITH_ACCESS_WIDTH = len(_USERS.columns) + 1
+
+
+def with_also(sql: str, columns: Sequence[Any]) -> TextualSelect:
+    """`_WITH_ACCESS` and another statement (`sql`, which may use :id as the user's id) in one:
+    the user's columns, their access, then that statement's `columns`, for the one row of each
+    (no row when either has none). A page put together outside Flask reads its own first row
+    in the same round trip as the reader (content/kept_readers.py)."""
+    names = ", ".join(f"u.{c.name}" for c in _USERS.columns)
+    # The code's own SQL, never input: every value is bound.
+    statement = (
+        f"SELECT {names}, reader_access(u.id, :now) AS facts, page.* FROM users u "  # noqa: S608
+        f"CROSS JOIN LATERAL ({sql}) AS page WHERE u.id = :id AND u.session_version = :version"
+    )
+    return text(statement).columns(
+        *(column(c.name, c.type) for c in _USERS.columns), column("facts"), *columns
+    )
+
+
 _KEYS = tuple(column.key for column in _USERS.columns)
 _NEW_USER = User._sa_class_manager.new_instance  # type: ignore[attr-defined]
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha512
 from typing import Any
@@ -77,13 +77,22 @@ class Reader:
 
 
 @dataclass(frozen=True)
+class Also:
+    """A page's own first read, made in the reader's statement (reader_access.with_also)."""
+
+    statement: Any
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Kind:
     """A kind of page answered here: its path, and the function that puts its page together
     for a reader from kept pieces (None: Flask answers)."""
 
     name: str
     path: re.Pattern[str]
-    page: Callable[[KeptReaderPages, dict[str, Any], re.Match[str], Reader], str | None]
+    # (language, page) or None
+    page: Callable[[KeptReaderPages, dict[str, Any], re.Match[str]], tuple[str, str] | None]
 
 
 class KeptReaderPages:
@@ -108,12 +117,12 @@ class KeptReaderPages:
         if found is None:
             return self.wsgi_app(environ, start_response)
         kind, match = found
-        reader = self.reader(environ)
-        if reader is None:
+        answer = kind.page(self, environ, match)
+        if answer is None:
             return self._through_flask(environ, start_response, kind)
-        headers = self._headers.get((kind.name, reader.language))
-        body = kind.page(self, environ, match, reader) if headers is not None else None
-        if body is None or headers is None:
+        language, body = answer
+        headers = self._headers.get((kind.name, language))
+        if headers is None:
             return self._through_flask(environ, start_response, kind)
         data = body.encode()
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
@@ -151,9 +160,13 @@ class KeptReaderPages:
                 return kind, match
         return None
 
-    def reader(self, environ: dict[str, Any]) -> Reader | None:
+    def reader(
+        self, environ: dict[str, Any], also: Also | None = None
+    ) -> tuple[Reader, Sequence[Any]] | None:
         """The logged-in reader of this request, read fresh as the user loader reads them, if
-        their session is one Flask would leave unchanged; else None (Flask answers)."""
+        their session is one Flask would leave unchanged; else None (Flask answers). `also`
+        folds a page's own first read into the same statement (its columns come back after
+        the reader's; no row when either finds none)."""
         app = self.app
         sessions = app.session_interface
         secret = app.secret_key
@@ -175,11 +188,18 @@ class KeptReaderPages:
         if parsed is None or engine is None:
             return None
         pagecache.shared_version.check(self.config.get("REDIS_URL"))
-        found = self.read(engine, reader_access.WITH_ACCESS, reader_access.params(*parsed))
+        params = reader_access.params(*parsed)
+        if also is None:
+            found = self.read(engine, reader_access.WITH_ACCESS, params)
+        else:
+            found = self.read(engine, also.statement, {**params, **also.params})
         if found is None:
             return None
-        user, access = reader_access.detached_reader(found, session_bound=False)
-        return Reader(session, user, access, member_locale(session.get("lang"), user.locale))
+        user, access = reader_access.detached_reader(
+            found[: reader_access.WITH_ACCESS_WIDTH], session_bound=False
+        )
+        reader = Reader(session, user, access, member_locale(session.get("lang"), user.locale))
+        return reader, found[reader_access.WITH_ACCESS_WIDTH :]
 
     def read(self, engine: Engine, statement: Any, params: dict[str, Any]) -> Any:
         """The first row of `statement` on a plain pooled connection in autocommit; None when
@@ -268,10 +288,14 @@ class KeptReaderPages:
 
 
 def _article(
-    pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str], reader: Reader
-) -> str | None:
+    pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str]
+) -> tuple[str, str] | None:
     """The article page: the kept head, the blocks for this reader's tier and the skeleton for
     this header state, as content.routes.article and fragments.render_page key them."""
+    found = pages.reader(environ)
+    if found is None:
+        return None
+    reader = found[0]
     app, user, access, language = pages.app, reader.user, reader.access, reader.language
     kept = fragments.cache_of(app)
     head = kept.get(("head", match.group(1)))
@@ -287,9 +311,8 @@ def _article(
     switch = switch_for(access.memberships, reader.session.get(CURRENT_ORG_SESSION_KEY))
     header = layout.header_of(user, switch, access.payment_problem)
     skeleton = kept.get((("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language))
-    if skeleton is None:
-        return None
-    return pages.fill(skeleton, blocks, reader, environ["PATH_INFO"])
+    page = pages.fill(skeleton, blocks, reader, environ["PATH_INFO"]) if skeleton else None
+    return (language, page) if page is not None else None
 
 
 ARTICLE = Kind(ENDPOINT, re.compile(r"/articles/([A-Za-z0-9_-]{1,200})"), _article)

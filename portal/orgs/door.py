@@ -112,7 +112,9 @@ class Look:
         params: Callable[[Mapping[str, Any]], dict[str, Any] | None],
         answer: Callable[[Sequence[Any]], Any],
     ) -> None:
-        self.statement = text(sql).columns(*_DOOR_COLUMNS, *columns)
+        self.sql = sql
+        self.columns = (*_DOOR_COLUMNS, *columns)
+        self.statement = text(sql).columns(*self.columns)
         self.params = params
         self.answer = answer
 

@@ -16,8 +16,9 @@ import re
 from datetime import date
 from typing import Any
 
+from portal.billing import reader_access
 from portal.content import fragments, layout
-from portal.content.kept_readers import KeptReaderPages, Kind, Reader
+from portal.content.kept_readers import Also, KeptReaderPages, Kind
 from portal.orgs import door
 from portal.orgs.blueprint import CURRENT_ORG_SESSION_KEY, switch_for
 from portal.timeutil import utcnow
@@ -33,24 +34,24 @@ def _page(
     pages: KeptReaderPages,
     environ: dict[str, Any],
     match: re.Match[str],
-    reader: Reader,
     *,
     template: str,
     endpoint: str,
     look: door.Look,
     values: dict[str, Any],
-) -> str | None:
+) -> tuple[str, str] | None:
     slug = match.group(1)
+    own = look.params(values)
+    if own is None:
+        return None
+    # The reader and the page's door in one statement; no row for an outsider, a deleted or
+    # unknown organisation (Flask's 404) or a stale session.
+    found = pages.reader(environ, Also(_with_reader(look), {"slug": slug, "at": utcnow(), **own}))
+    if found is None:
+        return None
+    reader, row = found
     if reader.session.get(CURRENT_ORG_SESSION_KEY) != slug:
         return None  # the organisation guard would make it the current one (a new cookie)
-    own = look.params(values)
-    engine = pages.database()
-    if own is None or engine is None:
-        return None
-    params = {"slug": slug, "user_id": reader.user.id, "at": utcnow(), **own}
-    row = pages.read(engine, look.statement, params)
-    if row is None:
-        return None  # not a member, no such organisation: Flask's 404
     answer = look.answer(row[_ACCESS + 1 :])
     workbook = values.get("workbook_id")
     if answer is None or (workbook is not None and answer.id != workbook):
@@ -86,27 +87,39 @@ def _page(
     if skeleton is None:
         return None
     page = pages.fill(skeleton, blocks, reader, environ["PATH_INFO"])
-    if page is None or kept.CSRF_SLOT not in page:
-        return page
-    token = pages.csrf_token(reader)
-    return page.replace(kept.CSRF_SLOT, token) if token is not None else None
+    if page is not None and kept.CSRF_SLOT in page:
+        token = pages.csrf_token(reader)
+        page = page.replace(kept.CSRF_SLOT, token) if token is not None else None
+    return (language, page) if page is not None else None
+
+
+_COMBINED: dict[int, Any] = {}
+
+
+def _with_reader(look: door.Look) -> Any:
+    """The look's statement after the reader's, in one (made once per look)."""
+    found = _COMBINED.get(id(look))
+    if found is None:
+        sql = look.sql.replace(":user_id", ":id")  # the door asks for the reader's own id
+        found = _COMBINED[id(look)] = reader_access.with_also(sql, look.columns)
+    return found
 
 
 def _workbook(template: str, endpoint: str) -> Any:
     def page(
-        pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str], reader: Reader
-    ) -> str | None:
+        pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str]
+    ) -> tuple[str, str] | None:
         values = {"workbook_id": int(match.group(2))}
-        return _page(pages, environ, match, reader, template=template, endpoint=endpoint,
+        return _page(pages, environ, match, template=template, endpoint=endpoint,
                      look=kept.WORKBOOK_LOOK, values=values)  # fmt: skip
 
     return page
 
 
 def _front(
-    pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str], reader: Reader
-) -> str | None:
-    return _page(pages, environ, match, reader, template="workspace/front.html",
+    pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str]
+) -> tuple[str, str] | None:
+    return _page(pages, environ, match, template="workspace/front.html",
                  endpoint="workspace.front", look=kept.FRONT_LOOK, values={})  # fmt: skip
 
 
