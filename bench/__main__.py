@@ -99,6 +99,7 @@ def main() -> int:
                 [
                     ("anonymous teaser page", paid, {}),
                     ("subscriber full page", paid, cookies["subscriber"]),
+                    ("subscriber full page, 32 connections", paid, cookies["subscriber"]),
                     ("free member, paid teaser", paid, cookies["member"]),
                     ("free member, members article", members, cookies["member"]),
                     ("organisation seat, paid article", paid, cookies["seat"]),

@@ -41,6 +41,17 @@ BARE = "bare Flask endpoint"
 
 # (name, paths, request headers) driven against one server
 Scenario = tuple[str, list[str], dict[str, str]]
+# Connections of the load: 2 processes × THREADS keep-alive connections (16), or a scenario's
+# own count when its name says so (see `connections_of`).
+THREADS = 8
+
+
+def connections_of(name: str) -> int:
+    """A scenario named "…, 32 connections" runs with 32; every other with 16."""
+    head, _, tail = name.rpartition(", ")
+    if head and tail.endswith(" connections") and tail.split()[0].isdigit():
+        return int(tail.split()[0])
+    return 2 * THREADS
 
 
 @dataclass
@@ -271,14 +282,20 @@ def prime(port: int, paths: list[str], headers: dict[str, str]) -> None:
 
 
 def measure(
-    port: int, server: int, owner_url: str, paths: list[str], headers: dict[str, str]
+    port: int,
+    server: int,
+    owner_url: str,
+    paths: list[str],
+    headers: dict[str, str],
+    connections: int = 2 * THREADS,
 ) -> Measured:
     prime(port, paths, headers)
-    hammer(port, paths, headers=headers, seconds=1.0)  # warm-up
+    threads = connections // 2
+    hammer(port, paths, headers=headers, seconds=1.0, threads=threads)  # warm-up
     python = family(server)
     python_before = cpu_seconds(python)
     postgres_before = {pid: cpu_seconds([pid]) for pid in backends(owner_url)}
-    result = hammer(port, paths, headers=headers, seconds=SECONDS)
+    result = hammer(port, paths, headers=headers, seconds=SECONDS, threads=threads)
     python_cpu = cpu_seconds(python) - python_before
     # Backends that began during the run count from zero (pooled ones rarely do).
     postgres_cpu = sum(
@@ -302,7 +319,9 @@ def run_served(
         proc, port = serve(module, env)
         try:
             for name, paths, headers in scenarios:
-                results[name] = measure(port, proc.pid, owner_url, paths, headers)
+                results[name] = measure(
+                    port, proc.pid, owner_url, paths, headers, connections_of(name)
+                )
                 print(f"  {name}: {results[name].result.rps:.0f} req/s", flush=True)
                 for sample in results[name].result.error_samples:
                     print(f"    error: {sample}", flush=True)
