@@ -14,10 +14,18 @@ from typing import Any
 from flask_babel import format_decimal
 from markupsafe import Markup, escape
 from sqlalchemy import (
+    ARRAY,
     Integer,
+    Select,
     String,
+    Subquery,
+    Text,
+    and_,
     bindparam,
+    case,
+    cast,
     func,
+    literal,
     literal_column,
     select,
     text,
@@ -200,21 +208,95 @@ def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool
     source = literal_column(
         f"CASE WHEN {_in_sql(list(levels))} THEN articles.body_text ELSE articles.teaser_text END"
     )
-    headline = func.ts_headline(
-        literal_column("'norwegian'::regconfig"),
-        source,
-        tsquery,
-        f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2",
-    )
     # The snippets are made for one page of hits only.
-    found = _Statements(
-        select(Article.slug, Article.title, Article.lede, Article.access, headline, ranked.c.total)
-        .join(ranked, ranked.c.id == Article.id)
-        .order_by(ranked.c.rank.desc(), ranked.c.published_at.desc(), ranked.c.id),
-        select(total),
-    )
+    found = _Statements(_snippets(ranked, source, tsquery), select(total))
     _statements[key] = found
     return found
+
+
+# Fragments of at most 35 words around the query's words, two at most.
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
+# A long text's snippet is made from this many characters of it, from a little before the
+# first place a query word may occur: parsing ten whole bodies (some 5,000 characters each)
+# was most of a rare word's search. Before the match: more than a fragment reaches back
+# (about 17 words); after it: room for a second fragment nearby.
+WINDOW_BEFORE = 300
+WINDOW_CHARS = 1200
+
+
+def _terms_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
+    """One regular expression that finds, case-insensitively, every place where a word of the
+    query may occur: each of the query's lexemes at the start of a word. PostgreSQL's Norwegian
+    stems (and `simple`'s lower-cased tokens) begin the words they are made from, so a matching
+    word starts with one; not every word that does matches ("mål" begins "målbilde")."""
+    quoted = func.regexp_matches(
+        cast(tsquery, Text), r"'((?:[^']|'')*)'", "g", type_=ARRAY(Text)
+    ).column_valued("m")
+    lexeme = func.replace(func.replace(quoted[1], "\\\\", "\\"), "''", "'")
+    word_start = case((lexeme.regexp_match(r"^\w"), r"\m"), else_="")
+    escaped = func.regexp_replace(lexeme, r"(\W)", r"\\\1", "g")
+    return select(func.string_agg(word_start + escaped, "|")).scalar_subquery()
+
+
+def _fenced(statement: Select[Any], name: str) -> Subquery:
+    # OFFSET 0 keeps PostgreSQL from merging the subquery into the one above, which would
+    # repeat its expressions (a regular expression scan or a headline) wherever they are used.
+    return statement.offset(literal_column("0")).subquery(name)
+
+
+def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnElement[Any]) -> Any:
+    """The page of hits with a highlighted snippet of `source` (the text the reader may read)
+    each. A long text is headlined over a window around the first place a query word may
+    occur; when that window shows no query word (the place was a longer word, or a query of
+    several words finds them apart) the whole text is headlined, as it was before."""
+    config = literal_column("'norwegian'::regconfig")
+    long = func.octet_length(source) > WINDOW_CHARS
+    found = case(
+        (long, func.coalesce(func.regexp_instr(source, _terms_pattern(tsquery), 1, 1, 0, "i"), 0)),
+        else_=0,
+    )
+    hits = _fenced(
+        select(
+            Article.slug,
+            Article.title,
+            Article.lede,
+            Article.access,
+            ranked.c.rank,
+            ranked.c.published_at,
+            ranked.c.id,
+            ranked.c.total,
+            source.label("text"),
+            found.label("at"),
+        ).join(ranked, ranked.c.id == Article.id),
+        "hits",
+    )
+    # Framed in spaces: a window cut inside a word drops that word's piece, and one that
+    # reaches either end of the text keeps its first and last word.
+    framed = literal(" ") + hits.c.text + literal(" ")
+    piece = func.substr(framed, func.greatest(hits.c.at - WINDOW_BEFORE, 1), WINDOW_CHARS)
+    window = func.regexp_replace(piece, r"^\S*\s*|\s*\S*$", "", "g")
+    shown = _fenced(
+        select(
+            hits,
+            func.ts_headline(
+                config,
+                case((func.octet_length(hits.c.text) > WINDOW_CHARS, window), else_=hits.c.text),
+                tsquery,
+                HEADLINE_OPTIONS,
+            ).label("headline"),
+        ),
+        "shown",
+    )
+    whole = func.ts_headline(config, shown.c.text, tsquery, HEADLINE_OPTIONS)
+    missed = and_(shown.c.at > 0, func.strpos(shown.c.headline, START) == 0)
+    return select(
+        shown.c.slug,
+        shown.c.title,
+        shown.c.lede,
+        shown.c.access,
+        case((missed, whole), else_=shown.c.headline),
+        shown.c.total,
+    ).order_by(shown.c.rank.desc(), shown.c.published_at.desc(), shown.c.id)
 
 
 def _search_postgresql(
