@@ -25,7 +25,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     select,
     text,
@@ -224,24 +223,34 @@ WINDOW_BEFORE = 300
 WINDOW_CHARS = 1200
 
 
+def _sql(value: str | int) -> ColumnElement[Any]:
+    """A constant of ours written into the statement (built once), not sent with every search."""
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    return literal_column("'" + value.replace("'", "''") + "'", Text)
+
+
 def _terms_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
     """One regular expression that finds, case-insensitively, every place where a word of the
     query may occur: each of the query's lexemes at the start of a word. PostgreSQL's Norwegian
     stems (and `simple`'s lower-cased tokens) begin the words they are made from, so a matching
     word starts with one; not every word that does matches ("mål" begins "målbilde")."""
+    # The lexemes as tsquery's text quotes them: 'strateg' & !'ikt' ('' and \\ escaped).
     quoted = func.regexp_matches(
-        cast(tsquery, Text), r"'((?:[^']|'')*)'", "g", type_=ARRAY(Text)
+        cast(tsquery, Text), _sql(r"'((?:[^']|'')*)'"), _sql("g"), type_=ARRAY(Text)
     ).column_valued("m")
-    lexeme = func.replace(func.replace(quoted[1], "\\\\", "\\"), "''", "'")
-    word_start = case((lexeme.regexp_match(r"^\w"), r"\m"), else_="")
-    escaped = func.regexp_replace(lexeme, r"(\W)", r"\\\1", "g")
-    return select(func.string_agg(word_start + escaped, "|")).scalar_subquery()
+    lexeme = func.replace(
+        func.replace(quoted[_sql(1)], _sql("\\\\"), _sql("\\")), _sql("''"), _sql("'")
+    )
+    word_start = case((lexeme.regexp_match(_sql(r"^\w")), _sql(r"\m")), else_=_sql(""))
+    escaped = func.regexp_replace(lexeme, _sql(r"(\W)"), _sql(r"\\\1"), _sql("g"))
+    return select(func.string_agg(word_start + escaped, _sql("|"))).scalar_subquery()
 
 
 def _fenced(statement: Select[Any], name: str) -> Subquery:
     # OFFSET 0 keeps PostgreSQL from merging the subquery into the one above, which would
     # repeat its expressions (a regular expression scan or a headline) wherever they are used.
-    return statement.offset(literal_column("0")).subquery(name)
+    return statement.offset(_sql(0)).subquery(name)
 
 
 def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnElement[Any]) -> Any:
@@ -249,11 +258,11 @@ def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnEleme
     each. A long text is headlined over a window around the first place a query word may
     occur; when that window shows no query word (the place was a longer word, or a query of
     several words finds them apart) the whole text is headlined, as it was before."""
-    config = literal_column("'norwegian'::regconfig")
-    long = func.octet_length(source) > WINDOW_CHARS
+    config, options = literal_column("'norwegian'::regconfig"), _sql(HEADLINE_OPTIONS)
+    first = func.regexp_instr(source, _terms_pattern(tsquery), _sql(1), _sql(1), _sql(0), _sql("i"))
     found = case(
-        (long, func.coalesce(func.regexp_instr(source, _terms_pattern(tsquery), 1, 1, 0, "i"), 0)),
-        else_=0,
+        (func.octet_length(source) > _sql(WINDOW_CHARS), func.coalesce(first, _sql(0))),
+        else_=_sql(0),
     )
     hits = _fenced(
         select(
@@ -270,25 +279,19 @@ def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnEleme
         ).join(ranked, ranked.c.id == Article.id),
         "hits",
     )
-    # Framed in spaces: a window cut inside a word drops that word's piece, and one that
-    # reaches either end of the text keeps its first and last word.
-    framed = literal(" ") + hits.c.text + literal(" ")
-    piece = func.substr(framed, func.greatest(hits.c.at - WINDOW_BEFORE, 1), WINDOW_CHARS)
-    window = func.regexp_replace(piece, r"^\S*\s*|\s*\S*$", "", "g")
-    shown = _fenced(
-        select(
-            hits,
-            func.ts_headline(
-                config,
-                case((func.octet_length(hits.c.text) > WINDOW_CHARS, window), else_=hits.c.text),
-                tsquery,
-                HEADLINE_OPTIONS,
-            ).label("headline"),
-        ),
-        "shown",
-    )
-    whole = func.ts_headline(config, shown.c.text, tsquery, HEADLINE_OPTIONS)
-    missed = and_(shown.c.at > 0, func.strpos(shown.c.headline, START) == 0)
+    # Framed in spaces, so that a window cut inside a word drops that word's piece at either
+    # end while one that reaches an end of the text keeps its first or last word. (Two
+    # anchored expressions: one unanchored pattern for both ends is tried at every position.)
+    framed = _sql(" ") + hits.c.text + _sql(" ")
+    start = func.greatest(hits.c.at - _sql(WINDOW_BEFORE), _sql(1))
+    piece = func.substr(framed, start, _sql(WINDOW_CHARS))
+    up_to_last_space = func.coalesce(func.substring(piece, _sql(r"^.*\s")), piece)
+    window = func.regexp_replace(up_to_last_space, _sql(r"^\S*\s*"), _sql(""))
+    long = func.octet_length(hits.c.text) > _sql(WINDOW_CHARS)
+    headline = func.ts_headline(config, case((long, window), else_=hits.c.text), tsquery, options)
+    shown = _fenced(select(hits, headline.label("headline")), "shown")
+    whole = func.ts_headline(config, shown.c.text, tsquery, options)
+    missed = and_(shown.c.at > _sql(0), func.strpos(shown.c.headline, _sql(START)) == _sql(0))
     return select(
         shown.c.slug,
         shown.c.title,
