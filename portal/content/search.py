@@ -221,6 +221,9 @@ HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15,
 # (about 17 words); after it: room for a second fragment nearby.
 WINDOW_BEFORE = 300
 WINDOW_CHARS = 1200
+# Where no query word occurs in a long text (it matched on its title or lede), the snippet is
+# its first 15 words, which this many characters hold.
+OPENING_CHARS = 500
 
 
 def _sql(value: str | int) -> ColumnElement[Any]:
@@ -284,7 +287,8 @@ def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnEleme
     # anchored expressions: one unanchored pattern for both ends is tried at every position.)
     framed = _sql(" ") + hits.c.text + _sql(" ")
     start = func.greatest(hits.c.at - _sql(WINDOW_BEFORE), _sql(1))
-    piece = func.substr(framed, start, _sql(WINDOW_CHARS))
+    length = case((hits.c.at > _sql(0), _sql(WINDOW_CHARS)), else_=_sql(OPENING_CHARS))
+    piece = func.substr(framed, start, length)
     up_to_last_space = func.coalesce(func.substring(piece, _sql(r"^.*\s")), piece)
     window = func.regexp_replace(up_to_last_space, _sql(r"^\S*\s*"), _sql(""))
     long = func.octet_length(hits.c.text) > _sql(WINDOW_CHARS)
