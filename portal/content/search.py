@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    distinct,
     func,
     literal_column,
     select,
@@ -233,11 +234,13 @@ def _sql(value: str | int) -> ColumnElement[Any]:
     return literal_column("'" + value.replace("'", "''") + "'", Text)
 
 
-def _terms_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
-    """One regular expression that finds, case-insensitively, every place where a word of the
-    query may occur: each of the query's lexemes at the start of a word. PostgreSQL's Norwegian
-    stems (and `simple`'s lower-cased tokens) begin the words they are made from, so a matching
-    word starts with one; not every word that does matches ("mål" begins "målbilde")."""
+def _term_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
+    """A regular expression that finds, case-insensitively, every place where the query's word
+    may occur: its lexeme at the start of a word (PostgreSQL's Norwegian stems, and `simple`'s
+    lower-cased tokens, begin the words they are made from, so a matching word starts with it;
+    not every word that does matches: "mål" begins "målbilde"). NULL for a query of several
+    lexemes, whose snippets stay made from the whole text: its best fragments are where its
+    words occur together, which a window around the first of them would miss."""
     # The lexemes as tsquery's text quotes them: 'strateg' & !'ikt' ('' and \\ escaped).
     quoted = func.regexp_matches(
         cast(tsquery, Text), _sql(r"'((?:[^']|'')*)'"), _sql("g"), type_=ARRAY(Text)
@@ -247,7 +250,8 @@ def _terms_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
     )
     word_start = case((lexeme.regexp_match(_sql(r"^\w")), _sql(r"\m")), else_=_sql(""))
     escaped = func.regexp_replace(lexeme, _sql(r"(\W)"), _sql(r"\\\1"), _sql("g"))
-    return select(func.string_agg(word_start + escaped, _sql("|"))).scalar_subquery()
+    alone = func.count(distinct(lexeme)) == _sql(1)
+    return select(case((alone, func.min(word_start + escaped)))).scalar_subquery()
 
 
 def _fenced(statement: Select[Any], name: str) -> Subquery:
@@ -262,11 +266,10 @@ def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnEleme
     occur; when that window shows no query word (the place was a longer word, or a query of
     several words finds them apart) the whole text is headlined, as it was before."""
     config, options = literal_column("'norwegian'::regconfig"), _sql(HEADLINE_OPTIONS)
-    first = func.regexp_instr(source, _terms_pattern(tsquery), _sql(1), _sql(1), _sql(0), _sql("i"))
-    found = case(
-        (func.octet_length(source) > _sql(WINDOW_CHARS), func.coalesce(first, _sql(0))),
-        else_=_sql(0),
-    )
+    # 0: no place in the text (or a short text, headlined whole); NULL: a query of several
+    # lexemes, headlined over the whole text.
+    first = func.regexp_instr(source, _term_pattern(tsquery), _sql(1), _sql(1), _sql(0), _sql("i"))
+    found = case((func.octet_length(source) > _sql(WINDOW_CHARS), first), else_=_sql(0))
     hits = _fenced(
         select(
             Article.slug,
@@ -291,8 +294,10 @@ def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnEleme
     piece = func.substr(framed, start, length)
     up_to_last_space = func.coalesce(func.substring(piece, _sql(r"^.*\s")), piece)
     window = func.regexp_replace(up_to_last_space, _sql(r"^\S*\s*"), _sql(""))
-    long = func.octet_length(hits.c.text) > _sql(WINDOW_CHARS)
-    headline = func.ts_headline(config, case((long, window), else_=hits.c.text), tsquery, options)
+    windowed = and_(func.octet_length(hits.c.text) > _sql(WINDOW_CHARS), hits.c.at.is_not(None))
+    headline = func.ts_headline(
+        config, case((windowed, window), else_=hits.c.text), tsquery, options
+    )
     shown = _fenced(select(hits, headline.label("headline")), "shown")
     whole = func.ts_headline(config, shown.c.text, tsquery, options)
     missed = and_(shown.c.at > _sql(0), func.strpos(shown.c.headline, _sql(START)) == _sql(0))
