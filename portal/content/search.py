@@ -217,7 +217,7 @@ def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool
 # Fragments of at most 35 words around the query's words, two at most.
 HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
 # A long text's snippet is made from this many characters of it, from a little before the
-# first place a query word may occur: parsing ten whole bodies (some 5,000 characters each)
+# first place the query's word may occur: parsing ten whole bodies (some 5,000 characters each)
 # was most of a rare word's search. Before the match: more than a fragment reaches back
 # (about 17 words); after it: room for a second fragment nearby.
 WINDOW_BEFORE = 300
@@ -262,9 +262,10 @@ def _fenced(statement: Select[Any], name: str) -> Subquery:
 
 def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnElement[Any]) -> Any:
     """The page of hits with a highlighted snippet of `source` (the text the reader may read)
-    each. A long text is headlined over a window around the first place a query word may
-    occur; when that window shows no query word (the place was a longer word, or a query of
-    several words finds them apart) the whole text is headlined, as it was before."""
+    each. For a one-word query a long text is headlined over a window around the first place
+    the word may occur, or over its opening where it does not; when the window shows no
+    highlighted word (the place was a longer word) the whole text is headlined, as it was
+    before. A query of several words is headlined over whole texts."""
     config, options = literal_column("'norwegian'::regconfig"), _sql(HEADLINE_OPTIONS)
     # 0: no place in the text (or a short text, headlined whole); NULL: a query of several
     # lexemes, headlined over the whole text.
