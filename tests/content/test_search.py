@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -102,3 +103,105 @@ def test_kept_hits_are_per_tier_and_dropped_when_content_changes(
     assert "Nytt treff om veivalg" not in client.get("/search?q=veivalg").get_data(True)
     make_article(title="Nytt treff om veivalg")
     assert "Nytt treff om veivalg" in client.get("/search?q=veivalg").get_data(True)
+
+
+# Snippets of long texts are made from a window around the first place a query word may occur
+# (search.WINDOW_CHARS characters); these show what a reader sees stays as it was.
+
+
+def _filler(count: int, word_chars: int = 0) -> str:
+    """`count` sentences without any of the query words below; with `word_chars`, sentences of
+    long words of that length (distinct, so a piece of one is never a whole one)."""
+    if word_chars:
+        words = [f"langord{n:05d}".ljust(word_chars, "x") for n in range(count * 6)]
+        return " ".join(" ".join(words[n * 6 : n * 6 + 6]) + "." for n in range(count))
+    return " ".join(f"Avsnitt nummer {n} handler om planlegging og drift." for n in range(count))
+
+
+def _snippets(page: str) -> list[str]:
+    return re.findall(r'<p class="vv-snippet">(.*?)</p>', page, re.S)
+
+
+def test_a_match_deep_in_a_long_body_is_shown_and_highlighted(
+    client: FlaskClient, make_article: Callable[..., Article], readers: Readers, login: Callable
+) -> None:
+    body = (
+        f"{_filler(3)}\n\n<!-- paywall -->\n\n{_filler(80)}\n\n"
+        f"Her står det sjeldne ordet Zyxdypord midt i teksten.\n\n{_filler(20)}\n"
+    )
+    article = make_article(access="paid", title="Om drift", body=body)
+    assert len(article.body_text) > 3 * search.WINDOW_CHARS
+    assert article.body_text.index("Zyxdypord") > 2 * search.WINDOW_CHARS
+    login(client, readers.subscriber)
+    [snippet] = _snippets(client.get("/search?q=zyxdypord").get_data(as_text=True))
+    assert "sjeldne ordet <mark>Zyxdypord</mark> midt i teksten" in snippet
+
+
+def test_a_longer_word_first_does_not_hide_the_match_further_on(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    # "veikartarbeidet" starts with the query's stem but is another word; the real match
+    # is more than a window further on.
+    body = (
+        f"Veikartarbeidet begynte tidlig. {_filler(60)}\n\n"
+        f"Til slutt kom et veikart for hele virksomheten.\n\n{_filler(5)}\n"
+    )
+    make_article(title="Om planer", body=body)
+    [snippet] = _snippets(client.get("/search?q=veikart").get_data(as_text=True))
+    assert "et <mark>veikart</mark> for hele" in snippet
+
+
+def test_a_query_of_several_words_shows_where_they_occur_together(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    body = (
+        f"Om tiltakene først. {_filler(60)}\n\n"
+        f"Her står tiltak og prioritering side om side.\n\n{_filler(5)}\n"
+    )
+    make_article(title="Om planer", body=body)
+    [snippet] = _snippets(client.get("/search?q=tiltak+prioritering").get_data(as_text=True))
+    assert "står <mark>tiltak</mark> og <mark>prioritering</mark> side" in snippet
+
+
+def test_a_window_cut_never_shows_a_piece_of_a_word(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    # Words so long that a fragment reaches back to where the window starts and, around a
+    # second match near its end, past where it ends.
+    body = (
+        f"{_filler(20, 24)} Zyxkant står her. {_filler(5, 24)} Zyxkant igjen. {_filler(20, 24)}\n"
+    )
+    article = make_article(title="Om ord", body=body)
+    whole_words = set(re.findall(r"\w+", article.body_text))
+    [snippet] = _snippets(client.get("/search?q=zyxkant").get_data(as_text=True))
+    shown = re.findall(r"\w+", re.sub(r"</?mark>", "", snippet))
+    assert "<mark>Zyxkant</mark>" in snippet and len(shown) > 20
+    assert set(shown) <= whole_words
+
+
+def test_a_title_match_shows_the_opening_of_a_long_body(
+    client: FlaskClient, make_article: Callable[..., Article]
+) -> None:
+    make_article(title="Zyxtittel", body=f"Første ord her. {_filler(60)}\n")
+    [snippet] = _snippets(client.get("/search?q=zyxtittel").get_data(as_text=True))
+    assert snippet.startswith("Første ord her.")
+
+
+def test_a_long_teaser_is_windowed_without_gated_text(
+    client: FlaskClient, make_article: Callable[..., Article], readers: Readers, login: Callable
+) -> None:
+    # An editor's marker after a long open part: the window is made from the teaser alone,
+    # even when the same word stands right after the marker.
+    body = (
+        f"{_filler(40)}\n\nÅpent om zyxfelles her.\n\n<!-- paywall -->\n\n"
+        f"Lukket om zyxfelles: {CANARY['paid']}.\n\n{_filler(10)}\n"
+    )
+    article = make_article(access="paid", title="Om felles", body=body)
+    assert len(article.teaser_text) > search.WINDOW_CHARS
+    member = client.application.test_client()
+    login(member, readers.member)
+    for reader in (client, member):
+        page = reader.get("/search?q=zyxfelles").get_data(as_text=True)
+        [snippet] = _snippets(page)
+        assert "Åpent om <mark>zyxfelles</mark>" in snippet
+        assert CANARY_WORDS["paid"] not in page and "Lukket" not in page
