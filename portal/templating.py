@@ -8,9 +8,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
+from portal.i18n import page_language
 from portal.money import format_nok, format_number
 from portal.timeutil import local_time
 
@@ -26,8 +26,8 @@ _signed_lock = threading.Lock()
 
 
 def current_locale() -> str:
-    locale = get_locale()
-    return locale.language if locale else "nb"
+    """The page's language code (Babel's choice for this request; nb outside a request)."""
+    return page_language()
 
 
 def csrf_token() -> str:
