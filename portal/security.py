@@ -3,7 +3,11 @@ page's language (portal/i18n.py), in one pass over the response's headers."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, request
 from flask_login import current_user
 from werkzeug.datastructures import Headers
 
@@ -63,6 +67,8 @@ def init_app(app: Flask) -> None:
         (False, True): [*added, ("Vary", _VARY_PAGE)],
     }
 
+    _csrf_only_for_checked_methods(app)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
@@ -106,3 +112,29 @@ def _general(response: Response, always: list[tuple[str, str, str]], logged_in: 
     else:
         response.vary.add("Cookie")
     return response
+
+
+def _csrf_only_for_checked_methods(app: Flask) -> None:
+    """Flask-WTF's before-request CSRF check, asked first whether the method is one it checks
+    (WTF_CSRF_METHODS: POST, PUT, PATCH, DELETE). It asks that last, after the endpoint and its
+    exemptions (seven context-local look-ups on every GET); every earlier answer is the same
+    "nothing to check", so the order changes no outcome."""
+    hooks = app.before_request_funcs.get(None, [])
+    for i, hook in enumerate(hooks):
+        if (
+            getattr(hook, "__module__", None) == "flask_wtf.csrf"
+            and hook.__name__ == "csrf_protect"
+        ):
+            hooks[i] = _for_checked_methods(app, hook)
+
+
+def _for_checked_methods(app: Flask, hook: Callable[[], Any]) -> Callable[[], Any]:
+    config = app.config
+
+    @wraps(hook)
+    def csrf_protect() -> Any:
+        if request.method not in config["WTF_CSRF_METHODS"]:
+            return None
+        return hook()
+
+    return csrf_protect
