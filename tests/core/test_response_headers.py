@@ -5,12 +5,13 @@ without a browser, a cache or a proxy seeing any difference."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask, Response, make_response
 from flask.testing import FlaskClient
 
+from portal import PortalResponse
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.security import CSP
@@ -220,3 +221,36 @@ def test_a_view_that_sets_its_own_headers_keeps_them_in_place(
             *security,
             ("X-Request-ID", RID),
         ]
+
+
+def _streamed() -> Iterator[bytes]:
+    yield b"a"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "extra"),
+    [
+        ("<p>side</p>", 200, {}),
+        ("<p>finnes ikke</p>", 404, {"Vary": "Cookie"}),
+        ("", 204, {}),
+        ("", 304, {"Content-Type": "text/html", "Expires": "0", "ETag": "x"}),
+        ("", 302, {"Location": "/sted/ø?a=1"}),
+        ("x", 200, {"Content-Location": "/ø"}),
+        (None, 200, {}),  # streamed: no length to set
+        ("x", 200, {"Content-Length": "1", "X-Extra": "1"}),
+    ],
+)
+def test_the_headers_handed_to_the_server_are_werkzeugs(
+    app: Flask, body: str | None, status: int, extra: dict[str, str]
+) -> None:
+    """The portal's response class hands over a plain copy where Werkzeug would change nothing:
+    the same list as Werkzeug's own, for every kind of response."""
+    assert app.response_class is PortalResponse
+    environ = {"REQUEST_METHOD": "GET", "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    made = PortalResponse(_streamed() if body is None else body, status=status)
+    for name, value in extra.items():
+        made.headers[name] = value
+    handed = made.get_wsgi_headers(environ)
+    assert list(handed) == list(Response.get_wsgi_headers(made, environ))
+    handed.add("X-Server-Added", "1")  # a copy: the response's own headers stay as they were
+    assert "X-Server-Added" not in made.headers
