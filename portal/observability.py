@@ -148,6 +148,24 @@ def _write_json_line(
     handler: logging.StreamHandler[Any], message: str, args: tuple[Any, ...], extra: dict[str, Any]
 ) -> None:
     created = time.time()
+    handler.acquire()
+    try:
+        # As StreamHandler.emit: made and written under the handler's lock, and any failure
+        # (a value JSON cannot hold, a closed stream) goes to handleError, never to the request.
+        stream = handler.stream
+        stream.write(_json_line(created, message, args, extra) + handler.terminator)
+        if stream and hasattr(stream, "flush"):
+            stream.flush()
+    except RecursionError:
+        raise
+    except Exception:  # noqa: BLE001 - logging never fails a request
+        handler.handleError(_record(message, args, extra))
+    finally:
+        handler.release()
+
+
+def _json_line(created: float, message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> str:
+    """JsonFormatter.format of the record log_request would make, made at `created`."""
     # As LogRecord.getMessage, where a lone mapping is the arguments by name.
     named = len(args) == 1 and isinstance(args[0], Mapping) and args[0]
     values = args[0] if named else args
@@ -160,16 +178,4 @@ def _write_json_line(
     for key in FIELDS:
         if key in extra:
             entry[key] = extra[key]
-    line = _to_json(entry) + handler.terminator
-    handler.acquire()
-    try:
-        stream = handler.stream
-        stream.write(line)
-        if stream and hasattr(stream, "flush"):
-            stream.flush()
-    except RecursionError:
-        raise
-    except Exception:  # noqa: BLE001 - as StreamHandler.emit: logging never fails a request
-        handler.handleError(_record(message, args, extra))
-    finally:
-        handler.release()
+    return _to_json(entry)

@@ -131,3 +131,15 @@ def test_each_request_writes_one_json_line(
     assert entry["request_id"] == "req-87654321" and entry["path"] == "/healthz"
     assert entry["status"] == 200 and entry["method"] == "GET"
     assert entry["message"].startswith("GET /healthz 200 ")
+
+
+def test_a_line_that_cannot_be_written_never_fails_the_request(
+    json_only: Callable[[], tuple[logging.Handler, io.StringIO]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler, stream = json_only()
+    failed: list[logging.LogRecord] = []
+    monkeypatch.setattr(handler, "handleError", failed.append)
+    log_request("%s %s %s %.1fms rid=%s", ARGS, {**EXTRA, "status": object()})  # not JSON
+    log_request("%d", ("not a number",), {})  # a message its arguments do not fit
+    assert [record.args for record in failed] == [ARGS, ("not a number",)]
+    assert stream.getvalue() == ""
