@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy.engine import make_url
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import load_config
@@ -60,6 +61,9 @@ from portal.workspace import snapshots as workspace_snapshots
 from portal.workspace.routes import bp as workspace_bp
 from portal.workspace.workbook_views import panel_context as workspace_panel_context
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
 log = logging.getLogger(__name__)
 
 BLUEPRINTS = (
@@ -88,12 +92,42 @@ CLI_COMMANDS = (
 _SYNC_KEPT = 10_000
 
 
+class PortalResponse(Response):
+    """Flask's response, whose headers are handed to the server as a plain copy when Werkzeug
+    would change nothing in them (no Location to make absolute, a Content-Length already set, a
+    status that keeps its body headers); anything else goes through Werkzeug as before.
+
+    Werkzeug's copy adds every header again one by one, checking each value for line breaks as
+    it was already checked when it was set: a dozen headers, about a twentieth of a kept page.
+    """
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        headers = self.headers
+        status = self.status_code
+        if type(headers) is not Headers or status < 200 or status in (204, 304):
+            return super().get_wsgi_headers(environ)
+        has_length = False
+        for name, _ in headers:
+            lower = name.lower()
+            if lower == "content-length":
+                has_length = True
+            elif lower in ("location", "content-location"):
+                return super().get_wsgi_headers(environ)
+        if not has_length and self.automatically_set_content_length and self.is_sequence:
+            return super().get_wsgi_headers(environ)
+        copy = Headers()
+        copy._list = list(headers._list)
+        return copy
+
+
 class Portal(Flask):
     """Flask, with the answer to "is this function async?" kept per function.
 
     Flask asks it of every hook on every request (inspect.iscoroutinefunction, a dozen times
     a page); a function's nature does not change, so the first answer stands.
     """
+
+    response_class = PortalResponse
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, Response, has_request_context, request, session
+from flask import Flask, Response, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -49,14 +49,29 @@ def locale_from_accept_language(header: str) -> str:
     return "nb"
 
 
+def page_language() -> str:
+    """The language of this request's pages: Babel's choice (get_locale, made once a request
+    and kept by Babel), "nb" outside a request. Read straight from where Babel keeps it once
+    made: get_locale() costs seven context-local look-ups a call, and a page asks several times."""
+    try:
+        kept = g._get_current_object().__dict__.get("_flask_babel")  # type: ignore[attr-defined]
+    except RuntimeError:  # no app context
+        kept = None
+    locale = getattr(kept, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+    return locale.language if locale else "nb"
+
+
 def announce_language(response: Response) -> Response:
     """Say which language a page is in, and that it is chosen from Accept-Language: the same
-    URL answers in Norwegian or English, so caches and search engines must keep both apart."""
+    URL answers in Norwegian or English, so caches and search engines must keep both apart.
+
+    Run by the one response-header pass of portal/security.py, after the security headers."""
     if response.mimetype == "text/html":
         response.vary.add("Accept-Language")
         # Babel's answer for this request (kept in the request), not a second selection.
-        locale = get_locale()
-        response.headers.setdefault("Content-Language", locale.language if locale else "nb")
+        response.headers.setdefault("Content-Language", page_language())
     return response
 
 
@@ -73,4 +88,5 @@ def _selected_locale() -> Locale:
 def init_app(app: Flask, babel: Babel) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=_selected_locale)
-    app.after_request(announce_language)
+    # Content-Language and Vary: Accept-Language are added by security.init_app's response
+    # hook, in the same pass as the security headers (announce_language).

@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -23,20 +24,26 @@ def request_id_for(incoming: str) -> str:
 log = logging.getLogger("portal.request")
 
 
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id")
+# json.dumps(entry, ensure_ascii=False) builds a new encoder on every call; one does the same.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self.formatTime(record, _TIME_FORMAT),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("request_id", "method", "path", "status", "duration_ms", "user_id"):
+        for key in FIELDS:
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return _to_json(entry)
 
 
 def init_logging(app: Flask) -> None:
@@ -55,18 +62,22 @@ def init_logging(app: Flask) -> None:
     )
     root.setLevel(app.config["LOG_LEVEL"])
 
+    # Each hook looks `g` and the request up once (a context-local look-up each).
     @app.before_request
     def _start() -> None:
-        g.request_id = request_id_for(request.headers.get("X-Request-ID", ""))
-        g.request_started = time.perf_counter()
+        incoming = request._get_current_object().headers.get("X-Request-ID", "")  # type: ignore[attr-defined]
+        kept = g._get_current_object()  # type: ignore[attr-defined]
+        kept.request_id = request_id_for(incoming)
+        kept.request_started = time.perf_counter()
 
     @app.after_request
     def _log(response: Response) -> Response:
-        request_id = g.get("request_id")
+        kept = g._get_current_object()  # type: ignore[attr-defined]
+        request_id = kept.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
-            duration = (time.perf_counter() - g.request_started) * 1000
-            current = request._get_current_object()  # type: ignore[attr-defined]  # one look-up
+            duration = (time.perf_counter() - kept.request_started) * 1000
+            current = request._get_current_object()  # type: ignore[attr-defined]
             method, path = current.method, current.path
             log_request(
                 "%s %s %s %.1fms rid=%s",
@@ -84,8 +95,94 @@ def init_logging(app: Flask) -> None:
 
 def log_request(message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> None:
     """The one line per request, at INFO. Made without logging's caller look-up, which walks
-    the whole (deep) stack of a request to name a file and line no formatter here prints."""
-    if log.isEnabledFor(logging.INFO):
-        log.handle(
-            log.makeRecord(log.name, logging.INFO, "(request)", 0, message, args, None, None, extra)
-        )
+    the whole (deep) stack of a request to name a file and line no formatter here prints.
+
+    When the line can only end up in the portal's own JSON handler (production as configured by
+    init_logging: nothing else attached, no filters), it is written straight to that handler's
+    stream, the same bytes JsonFormatter makes of a record, without building the LogRecord
+    (thread and process names, a dozen attributes) no one else would see. Anything else that
+    listens (another handler, a filter, a test's log capture, the plain-text format) gets the
+    record as before."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    handler = _json_only_handler()
+    if handler is not None:
+        _write_json_line(handler, message, args, extra)
+    else:
+        log.handle(_record(message, args, extra))
+
+
+def _record(message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> logging.LogRecord:
+    return log.makeRecord(log.name, logging.INFO, "(request)", 0, message, args, None, None, extra)
+
+
+def _json_only_handler() -> logging.StreamHandler[Any] | None:
+    """The portal's JSON stream handler, if a request line would reach it and nothing else."""
+    if log.handlers or log.filters or log.disabled or not log.propagate:
+        return None
+    parent = log.parent
+    if parent is None or parent.propagate or len(parent.handlers) != 1:
+        return None
+    handler = parent.handlers[0]
+    if (
+        type(handler) is not logging.StreamHandler
+        or not getattr(handler, "_veivalg", False)
+        or handler.filters
+        or handler.level > logging.INFO
+    ):
+        return None
+    formatter = handler.formatter
+    if type(formatter) is not JsonFormatter or formatter.converter is not time.localtime:
+        return None
+    return handler
+
+
+_stamp: tuple[int, str] = (-1, "")
+
+
+def _time_text(created: float) -> str:
+    """formatTime(record, _TIME_FORMAT) for a record made at `created`, kept for the second."""
+    global _stamp
+    second = int(created)
+    kept = _stamp
+    if kept[0] != second:
+        kept = (second, time.strftime(_TIME_FORMAT, time.localtime(created)))
+        _stamp = kept
+    return kept[1]
+
+
+def _write_json_line(
+    handler: logging.StreamHandler[Any], message: str, args: tuple[Any, ...], extra: dict[str, Any]
+) -> None:
+    created = time.time()
+    handler.acquire()
+    try:
+        # As StreamHandler.emit: made and written under the handler's lock, and any failure
+        # (a value JSON cannot hold, a closed stream) goes to handleError, never to the request.
+        stream = handler.stream
+        stream.write(_json_line(created, message, args, extra) + handler.terminator)
+        if stream and hasattr(stream, "flush"):
+            stream.flush()
+    except RecursionError:
+        raise
+    except Exception:  # noqa: BLE001 - logging never fails a request
+        handler.handleError(_record(message, args, extra))
+    finally:
+        handler.release()
+
+
+def _json_line(created: float, message: str, args: tuple[Any, ...], extra: dict[str, Any]) -> str:
+    """JsonFormatter.format of the record log_request would make, made at `created`."""
+    # As LogRecord.getMessage, where a lone mapping is the arguments by name.
+    named = len(args) == 1 and isinstance(args[0], Mapping) and args[0]
+    values = args[0] if named else args
+    entry = {
+        "time": _time_text(created),
+        "level": logging.getLevelName(logging.INFO),
+        "logger": log.name,
+        "message": str(message) % values if values else str(message),
+    }
+    for key in FIELDS:
+        if key in extra:
+            entry[key] = extra[key]
+    return _to_json(entry)

@@ -126,6 +126,12 @@ def init_app(app: Flask) -> None:
     for i, hook in enumerate(after):
         if isinstance(hook, partial) and hook.args[:1] == (limiter,):
             after[i] = _after_unless_read_only(hook)
+    # Its teardown empties the request's record of checked limits, which the checks skipped
+    # above never filled (Flask-Limiter makes the record only to empty it).
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    for i, hook in enumerate(teardown):
+        if getattr(hook, "__self__", None) is limiter:
+            teardown[i] = _teardown_unless_read_only(hook)
 
 
 def _unless_read_only(hook: Callable[[], Any]) -> Callable[[], Any]:
@@ -142,3 +148,11 @@ def _after_unless_read_only(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return response if is_read_only_request() else hook(response)
 
     return check
+
+
+def _teardown_unless_read_only(hook: Callable[[BaseException | None], Any]) -> Callable[..., Any]:
+    @wraps(hook)
+    def release(error: BaseException | None = None) -> Any:
+        return None if is_read_only_request() else hook(error)
+
+    return release

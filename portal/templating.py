@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, current_app, request, session, url_for
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 
+from portal.i18n import page_language
 from portal.money import format_nok, format_number
 from portal.timeutil import local_time
 
@@ -28,8 +28,8 @@ _signed_lock = threading.Lock()
 
 
 def current_locale() -> str:
-    locale = get_locale()
-    return locale.language if locale else "nb"
+    """The page's language code (Babel's choice for this request; nb outside a request)."""
+    return page_language()
 
 
 def csrf_token() -> str:

@@ -9,6 +9,10 @@ their session version is still current and what they may read are asked of the d
 every request, so "log out everywhere", a password change or a revoked grant still take
 effect on the next request. A changed or forged cookie is a different string: it misses and
 goes through the full check, and a string that fails the check is never kept.
+
+Finding the session cookie in the browser's Cookie header (parsing every cookie in it) is
+remembered the same way, by the header's exact text: a browser sends the same header on every
+page, and any change to it is a new text that is parsed afresh.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
+from werkzeug.http import parse_cookie
 
 if TYPE_CHECKING:
     from flask import Flask, Request, Response
 
 # Verified cookies kept per worker: a few hundred bytes each, so at most a few MB.
 KEPT_COOKIES = 2048
+# The session cookie's value in each Cookie header seen lately (the header parsed once): the
+# same count, each header at most this long (a longer one is parsed every time).
+KEPT_HEADER_CHARS = 4096
+_UNSEEN: Any = object()
+# A Vary header that already names Cookie: adding it again changes nothing.
+_VARIES_ON_COOKIE = frozenset(("Cookie", "Cookie, Accept-Language"))
 
 
 def _copy(value: Any) -> Any:
@@ -46,13 +57,14 @@ class KeptCookieSessions(SecureCookieSessionInterface):
     def __init__(self, size: int = KEPT_COOKIES) -> None:
         self.size = size
         self._kept: dict[tuple[str, Any], tuple[dict[str, Any], float]] = {}
+        self._in_header: dict[tuple[str, str], str | None] = {}
         self._lock = threading.Lock()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         secret = app.secret_key
         if not secret:
             return None  # as Flask: no key, no session
-        value = request.cookies.get(self.get_cookie_name(app))
+        value = self._session_cookie(request, self.get_cookie_name(app))
         if not value:
             return self.session_class()
         key = (value, secret)
@@ -79,6 +91,28 @@ class KeptCookieSessions(SecureCookieSessionInterface):
             return kept[0]
         return None
 
+    def _session_cookie(self, request: Request, name: str) -> str | None:
+        """request.cookies.get(name), without parsing a Cookie header seen before."""
+        return self.cookie_in(request.environ, name)
+
+    def cookie_in(self, environ: dict[str, Any], name: str) -> str | None:
+        """The cookie `name` of the request's Cookie header, as request.cookies gives it, without
+        parsing a header seen before: the answer is a function of the header's exact text."""
+        header = environ.get("HTTP_COOKIE")
+        if not header:
+            return None
+        key = (header, name)
+        found = self._in_header.get(key, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        found = parse_cookie(header).get(name)
+        if len(header) <= KEPT_HEADER_CHARS:
+            with self._lock:
+                while len(self._in_header) >= self.size:
+                    self._in_header.pop(next(iter(self._in_header)))
+                self._in_header[key] = found
+        return found
+
     def _keep(self, key: tuple[str, Any], data: dict[str, Any], valid_until: float) -> None:
         with self._lock:
             self._kept.pop(key, None)
@@ -91,7 +125,8 @@ class KeptCookieSessions(SecureCookieSessionInterface):
         # A reader page changes nothing in the session: skip the cookie settings Flask reads
         # before deciding that (same outcome, including "Vary: Cookie").
         if session and not self.should_set_cookie(app, session):
-            if session.accessed:
+            # Vary usually names Cookie already (security.py): then there is nothing to add.
+            if session.accessed and response.headers.get("Vary") not in _VARIES_ON_COOKIE:
                 response.vary.add("Cookie")
             return
         super().save_session(app, session, response)

@@ -40,7 +40,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.engine import Engine
-from werkzeug.http import parse_cookie
 
 from portal.accounts.cookie_sessions import KeptCookieSessions
 from portal.accounts.models import User
@@ -172,7 +171,7 @@ class KeptReaderPages:
         secret = app.secret_key
         if not isinstance(sessions, KeptCookieSessions) or not secret:
             return None
-        cookie = parse_cookie(environ).get(app.config["SESSION_COOKIE_NAME"])
+        cookie = sessions.cookie_in(environ, app.config["SESSION_COOKIE_NAME"])
         session = sessions.verified(cookie, secret) if cookie else None
         if not session or not session.keys() <= _READER_KEYS:
             return None

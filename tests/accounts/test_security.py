@@ -112,6 +112,19 @@ def test_csrf_is_on_in_a_fresh_app(make_app, base_app: Flask) -> None:
         assert service.find_by_email("csrf@example.org") is None
 
 
+def test_csrf_checks_exactly_the_configured_methods_and_keeps_exemptions(
+    make_app, base_app: Flask
+) -> None:
+    default = make_app().test_client()
+    assert default.get("/contact").status_code == 200
+    assert default.head("/contact").status_code == 200
+    assert default.post("/contact", data={"message": "hei"}).status_code == 400
+    assert default.post("/language", data={"lang": "en", "next": "/"}).status_code == 303  # exempt
+    strict = make_app(WTF_CSRF_METHODS=["GET", "POST"]).test_client()
+    assert strict.get("/contact").status_code == 400  # a GET without a token, when asked to
+    assert strict.post("/language", data={"lang": "en", "next": "/"}).status_code == 303
+
+
 def test_login_is_rate_limited_per_address_with_retry_after(
     app: Flask, client: FlaskClient, create_user, csrf_token, monkeypatch
 ) -> None:

@@ -8,7 +8,9 @@ import time
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder
 
+from portal.accounts import cookie_sessions
 from portal.accounts import service as accounts_service
 from portal.accounts.cookie_sessions import KeptCookieSessions
 from portal.content.models import Article
@@ -130,3 +132,50 @@ def test_a_kept_cookie_stops_working_when_it_is_too_old(
     monkeypatch.setattr(time, "time", lambda: now + 10)
     assert _open(app, interface, value) == {}  # expired: checked again, refused
     assert _open(app, interface, _signed(app, {"_user_id": "1:1"})) == {"_user_id": "1:1"}
+
+
+def test_a_cookie_header_seen_before_is_not_parsed_again_and_still_names_the_session(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface = KeptCookieSessions()
+    name = app.config["SESSION_COOKIE_NAME"]
+    mine = _signed(app, {"_user_id": "1:1"})
+    theirs = _signed(app, {"_user_id": "2:1"})
+    parsed: list[str] = []
+    parse = cookie_sessions.parse_cookie
+
+    def counting(header: str, *args: object, **kwargs: object) -> object:
+        parsed.append(header)
+        return parse(header, *args, **kwargs)
+
+    monkeypatch.setattr(cookie_sessions, "parse_cookie", counting)
+
+    def session_for(header: str) -> dict[str, object]:
+        # A bare request (no context pushed, so the app's own sessions parse nothing here).
+        request = app.request_class(EnvironBuilder("/", headers={"Cookie": header}).get_environ())
+        session = interface.open_session(app, request)
+        assert session is not None
+        return dict(session)
+
+    mine_with_more = f"consent=yes; {name}={mine}; theme=dark"
+    assert session_for(mine_with_more) == {"_user_id": "1:1"}
+    assert session_for(mine_with_more) == {"_user_id": "1:1"}
+    assert parsed == [mine_with_more]  # the second request read the kept answer
+    # Any other header text is parsed afresh: another reader, or no session cookie at all.
+    assert session_for(f"consent=yes; {name}={theirs}; theme=dark") == {"_user_id": "2:1"}
+    assert session_for("consent=yes; theme=dark") == {}
+    assert session_for("consent=yes; theme=dark") == {}
+    assert session_for(f"{name}={mine}A") == {}  # forged: parsed, then refused by the signature
+    assert len(parsed) == 4
+
+
+def test_the_map_of_cookie_headers_is_bounded(app: Flask) -> None:
+    interface = KeptCookieSessions(size=3)
+    name = app.config["SESSION_COOKIE_NAME"]
+    value = _signed(app, {"_user_id": "1:1"})
+    for n in range(5):
+        with app.test_request_context("/", headers={"Cookie": f"n={n}; {name}={value}"}) as ctx:
+            interface.open_session(app, ctx.request)
+    assert [header for header, _ in interface._in_header] == [
+        f"n={n}; {name}={value}" for n in (2, 3, 4)
+    ]
