@@ -1,4 +1,5 @@
-"""A logged-in reader's article page put together in front of Flask, from the kept pieces.
+"""Logged-in readers' warm pages put together in front of Flask, from the kept pieces: the
+article page here, the workspace's pages as kinds it adds (portal/workspace/kept_pages.py).
 
 A warm article page for a logged-in reader is the kept layout skeleton around the article's
 kept blocks (fragments.py, layout.py) after one fresh statement for the reader's access. Flask's
@@ -11,9 +12,9 @@ known and plain:
   verified already (cookie_sessions.py), whose session holds only what a reader's session holds
   (no flash message, no "remember me" instruction) and that Flask-Login's session protection
   would leave unchanged;
-- the reader's access read fresh, as the user loader reads it (`reader_access.read_plainly`:
-  the same statement; a stale session version, a lost connection or anyone watching statements
-  sends the request to Flask);
+- the reader's access read fresh, as the user loader reads it (the same statement, or that
+  statement with a page kind's own first read folded in, `reader_access.with_also`; a stale
+  session version, a lost connection or anyone watching statements sends the request to Flask);
 - the article's kept head, the blocks for this reader's tier and the layout skeleton for this
   header state and language, all still valid in the fragment cache (so a content change, a
   scheduled article falling due or an expired entry sends the request to Flask, which renders

@@ -1,9 +1,9 @@
 """The warm workspace pages (workbook overview, dashboard, front) put together in front of Flask.
 
 The same middleware as a logged-in reader's article page (content/kept_readers.py) answers them
-when the organisation's door, read fresh, lets the reader in: after the reader's access
-statement it runs the page's door statement (orgs/door.py's `Look`: organisation, membership,
-access now and the page's head, under row-level security, in autocommit) and joins the kept
+when the organisation's door, read fresh, lets the reader in: the reader's access and the
+page's door (orgs/door.py's `Look`: organisation, membership, access now and the page's head,
+under row-level security) are one statement in autocommit, and it joins the kept
 blocks (kept.py) and the kept layout under the very keys `kept.page` and
 `fragments.render_page` use, with the viewer class decided from the door's answer as
 `workspace.blueprint` decides it. Anyone the door does not let in, a session whose current
