@@ -15,6 +15,7 @@ cookie-less requests before Flask's request machinery runs, so a hit costs a dic
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 import uuid
@@ -113,13 +114,17 @@ VERSION_CHECK_SECONDS = 1.0
 class SharedVersion:
     """One Redis counter that every process bumps after a content write and reads at most
     once a second, so a change empties every worker's cache within a second (with Redis;
-    without it, or while it is down, pages live at most CONTENT_CACHE_SECONDS)."""
+    without it, or while it is down, pages live at most CONTENT_CACHE_SECONDS).
+
+    The counter starts from a random number when the key is missing, so a Redis that lost
+    its data (a restart without persistence) cannot hand out a value a worker has already
+    seen; what was seen and when is kept per Redis URL."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._clients: dict[str, redis.Redis] = {}
-        self._seen: bytes | None = None
-        self._checked = 0.0
+        self._seen: dict[str, bytes | None] = {}
+        self._checked: dict[str, float] = {}
 
     def _client(self, url: str) -> redis.Redis:
         client = self._clients.get(url)
@@ -132,7 +137,10 @@ class SharedVersion:
         if not url:
             return
         try:
-            self._client(url).incr(VERSION_KEY)
+            pipe = self._client(url).pipeline(transaction=False)
+            pipe.set(VERSION_KEY, secrets.randbelow(2**62), nx=True)
+            pipe.incr(VERSION_KEY)
+            pipe.execute()
         except redis.RedisError as exc:
             log.warning("content version not shared (Redis): %s", exc)
 
@@ -141,16 +149,16 @@ class SharedVersion:
             return
         now = time.monotonic()
         with self._lock:
-            if now - self._checked < VERSION_CHECK_SECONDS:
+            if now - self._checked.get(url, -VERSION_CHECK_SECONDS) < VERSION_CHECK_SECONDS:
                 return
-            self._checked = now
+            self._checked[url] = now
         try:
             current = self._client(url).get(VERSION_KEY)
         except redis.RedisError:
             return
-        if current != self._seen:
+        if url not in self._seen or current != self._seen[url]:
             drop_local()
-            self._seen = current
+            self._seen[url] = current
 
 
 shared_version = SharedVersion()

@@ -46,12 +46,26 @@ def test_a_committed_content_change_bumps_the_shared_version(
     cached_app: Flask, redis_server: RedisServer
 ) -> None:
     server = redis.Redis.from_url(redis_server.url)
-    before = int(server.get(VERSION_KEY) or 0)
+    with cached_app.app_context():
+        pagecache.content_changed(cached_app.config["REDIS_URL"])
+    before = int(server.get(VERSION_KEY))
     _plant_stale_list_page()
     with cached_app.app_context():
         pagecache.content_changed(cached_app.config["REDIS_URL"])
     assert int(server.get(VERSION_KEY)) == before + 1
     assert pages.get(("page", "", "/articles/", "", "nb")) is None
+
+
+def test_a_redis_that_lost_its_data_cannot_repeat_a_version_a_worker_has_seen(
+    cached_app: Flask, redis_server: RedisServer
+) -> None:
+    url = cached_app.config["REDIS_URL"]
+    pagecache.content_changed(url)
+    seen = redis.Redis.from_url(url).get(VERSION_KEY)
+    redis_server.stop()  # no persistence: the counter is gone with the process
+    redis_server.start()
+    pagecache.content_changed(url)
+    assert redis.Redis.from_url(url).get(VERSION_KEY) not in (None, seen)
 
 
 def test_with_redis_down_pages_still_serve_and_nothing_fails(
