@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from portal.content import search
 from portal.content.models import Article
+from portal.extensions import db
 from tests.content.conftest import CANARY, CANARY_WORDS, Readers
 
 
@@ -205,3 +208,54 @@ def test_a_long_teaser_is_windowed_without_gated_text(
         [snippet] = _snippets(page)
         assert "Åpent om <mark>zyxfelles</mark>" in snippet
         assert CANARY_WORDS["paid"] not in page and "Lukket" not in page
+
+
+def _every_match_ranked(query: str, readable: list[str], access: str | None) -> list[str]:
+    """The plain definition of a search: every visible article that matches the text the
+    reader may read, ranked on title and lede, newest first among equals."""
+    rows = db.session.execute(
+        text(
+            "SELECT slug FROM articles WHERE status = 'published'"
+            " AND (CAST(:access AS text) IS NULL OR access = :access)"
+            " AND CASE WHEN access = ANY(:levels) THEN search_full ELSE search_teaser END"
+            "     @@ websearch_to_tsquery('norwegian', :q)"
+            " ORDER BY ts_rank(search_head, websearch_to_tsquery('norwegian', :q)) DESC,"
+            " published_at DESC, id"
+        ),
+        {"q": query, "levels": readable, "access": access},
+    )
+    return list(rows.scalars())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "veikart",
+        "veikart budsjett",
+        "veikart OR budsjett",
+        "veikart -budsjett",
+        '"nytt veikart"',
+        "budsjett",
+    ],  # fmt: skip
+)
+def test_a_page_found_from_titles_alone_is_the_page_every_match_would_give(
+    app: Flask, make_article: Callable[..., Article], query: str
+) -> None:
+    # Enough title matches to fill pages of three, body-only matches (public and behind the
+    # paywall) that rank below them, and titles whose body holds the negated word.
+    for n in range(7):
+        make_article(title=f"Nytt veikart {n}", access=("public", "members", "paid")[n % 3])
+    for n in range(3):
+        make_article(title=f"Veikart og budsjett {n}", body="Et budsjett for året.\n")
+    make_article(title="Om planer", body="Et veikart for året.\n")
+    make_article(title="Lukket plan", access="paid",
+                 body="Åpent.\n\n<!-- paywall -->\n\nEt veikart og et budsjett.\n")  # fmt: skip
+    for readable in (["public"], ["public", "members"], ["public", "members", "paid"]):
+        for access in (None, "paid"):
+            expected = _every_match_ranked(query, readable, access)
+            found: list[str] = []
+            for page in range(1, 6):
+                result = search.search(query, readable, access=access, page=page, per_page=3)
+                assert result.total == len(expected), (readable, access)
+                found += [hit.article.slug for hit in result.hits]
+            assert found == expected, (readable, access)
