@@ -13,6 +13,7 @@ import os
 import platform
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -331,6 +332,14 @@ def run_served(
     return results
 
 
+def baseline(results: dict[str, Measured]) -> float:
+    """The bare endpoint's req/s the ratios are taken to: the median of its runs (a bench that
+    measures it at the start, in the middle and at the end follows a machine whose speed
+    drifts during the run, rather than taking one moment's speed for the whole run)."""
+    runs = sorted(m.result.rps for name, m in results.items() if name.startswith(BARE))
+    return statistics.median(runs)
+
+
 def report(
     results: dict[str, Measured],
     counts: dict[str, tuple[int, int]],
@@ -339,11 +348,15 @@ def report(
     sql: str = "SQL cold / warm",
 ) -> None:
     """The Markdown table: req/s and the ratio to the bare endpoint of the same run first."""
-    bare = results[BARE].result.rps
+    bare = baseline(results)
     print()
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {machine}; load average {load}; {about}, {SECONDS:.0f}s per run")
+    bares = [m.result.rps for name, m in results.items() if name.startswith(BARE)]
+    if len(bares) > 1:
+        runs = ", ".join(f"{rps:.0f}" for rps in bares)
+        print(f"ratios to the median of the bare endpoint's {len(bares)} runs ({runs} req/s)")
     print()
     print(
         "| page | req/s | vs bare | p50 ms | p95 ms | p99 ms | errors | Set-Cookie "
