@@ -92,6 +92,9 @@ def measure(setup: Setup, versions: dict[str, ModuleType], words: dict[str, list
                         for query in queries:
                             began, began_cpu = time.perf_counter(), time.process_time()
                             module.search(query, readable)
+                            # The transaction ends as a request's would (a version's
+                            # transaction-local settings must not carry over to the next).
+                            db.session.rollback()
                             took = 1000 * (time.perf_counter() - began)
                             wall.setdefault(key, []).append(took)
                             cpu.setdefault(key, []).append(1000 * (time.process_time() - began_cpu))
