@@ -44,21 +44,12 @@ def absolute(endpoint: str, **values: Any) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
-def _kept_listing(
-    template: str,
-    key: tuple[Any, ...],
-    build: Callable[[], dict[str, Any]],
-    *,
-    in_transaction: bool = False,
-) -> str:
-    """A reader page that is the same for everyone but the header: its blocks kept per tier.
-    Its statements run in autocommit unless `in_transaction` (a page whose statement needs a
-    setting of its own for the transaction, as search's plan)."""
+def _kept_listing(template: str, key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> str:
+    """A reader page that is the same for everyone but the header: its blocks kept per tier."""
     pagecache.shared_version.check(current_app.config.get("REDIS_URL"))
 
     def with_due() -> tuple[dict[str, Any], Any]:
-        if not in_transaction:
-            read_without_transaction()
+        read_without_transaction()
         return build(), service.next_due()
 
     tier = fragments.tier_of(_reader(), full=False)
@@ -237,4 +228,4 @@ def search_page() -> str:
 
     # The page of hits is the same for every reader who may read the same access levels.
     key = ("search", query, tuple(readable), category, access, page)
-    return _kept_listing("content/search.html", key, build, in_transaction=True)
+    return _kept_listing("content/search.html", key, build)

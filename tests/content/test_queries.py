@@ -106,28 +106,3 @@ def test_a_reader_page_survives_a_database_restart_without_pre_ping(
     assert terminate_backends(database.name) >= 1
     response = client.get("/articles/uten-transaksjon")
     assert response.status_code == 200 and "Lukket del." in response.get_data(True)
-
-
-def test_search_keeps_one_plan_for_its_statement_on_a_real_engine(
-    committed_app: Flask, create_user
-) -> None:
-    """Search asks PostgreSQL for the statement's generic plan (no fresh plan per query): the
-    setting is for its transaction, so the page must not run in autocommit, where it would
-    be ignored."""
-    _committed_subscriber_and_article(create_user)
-    modes: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        if "websearch_to_tsquery" in statement:
-            driver = conn.connection.dbapi_connection
-            modes.append(driver.execute("SHOW plan_cache_mode").fetchone()[0])
-
-    event.listen(Engine, "after_cursor_execute", record)
-    try:
-        page = committed_app.test_client().get("/search?q=transaksjon").get_data(True)
-    finally:
-        event.remove(Engine, "after_cursor_execute", record)
-    assert "Uten transaksjon" in page
-    assert modes == ["force_generic_plan"]
-    with db.engine.connect() as connection:  # and only for that transaction
-        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
