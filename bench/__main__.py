@@ -118,8 +118,6 @@ def main() -> int:
                     ("search, selective words, no cache", selective, {}),
                 ],
             ),
-            # The yardstick again, halfway and at the end: the machine's speed drifts.
-            ("bench.bare:app", env, [(f"{BARE}, again", ["/"], {})]),
             (  # for comparison: the logged-in page through Flask (content/kept_readers.py off)
                 "wsgi:app",
                 {**env, "KEPT_READER_PAGES": "0"},
@@ -133,7 +131,6 @@ def main() -> int:
                     ("anonymous teaser page, no cache, no fragments", paid, {}),
                 ],
             ),
-            ("bench.bare:app", env, [(f"{BARE}, at the end", ["/"], {})]),
         ]
         results = run_served(setup.database.owner_url, runs)
         words = {"the bench's words": searches, "selective words": selective}

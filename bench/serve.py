@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--keep-alive", "5"]
 BARE = "bare Flask endpoint"
+BARE_MODULE = "bench.bare:app"
 
 # (name, paths, request headers) driven against one server
 Scenario = tuple[str, list[str], dict[str, str]]
@@ -267,6 +268,26 @@ class Measured:
     python_ms: float  # gunicorn CPU per request
     postgres_ms: float  # the bench database's backends' CPU per request
     worker_mb: float  # largest worker RSS after the run
+    bare_rps: float | None = None  # the bare endpoint in the slices between this page's
+
+
+# A page's seconds are cut into this many slices, each followed by as long a slice of the
+# bare endpoint (served alongside, idle meanwhile): this machine's speed moves by a factor
+# of two or three within minutes, and a ratio to a bare figure taken minutes earlier
+# measures the machine as much as the page.
+SLICES = int(os.environ.get("BENCH_SLICES", "4"))
+
+
+def merged(parts: list[Result]) -> Result:
+    """One result of several runs of the same load."""
+    return Result(
+        sum(part.requests for part in parts),
+        sum(part.errors for part in parts),
+        sum(part.seconds for part in parts),
+        [x for part in parts for x in part.latencies_ms],
+        [x for part in parts for x in part.error_samples][:3],
+        sum(part.set_cookies for part in parts),
+    )
 
 
 def prime(port: int, paths: list[str], headers: dict[str, str]) -> None:
@@ -289,6 +310,7 @@ def measure(
     paths: list[str],
     headers: dict[str, str],
     connections: int = 2 * THREADS,
+    bare_port: int | None = None,
 ) -> Measured:
     prime(port, paths, headers)
     threads = connections // 2
@@ -296,7 +318,17 @@ def measure(
     python = family(server)
     python_before = cpu_seconds(python)
     postgres_before = {pid: cpu_seconds([pid]) for pid in backends(owner_url)}
-    result = hammer(port, paths, headers=headers, seconds=SECONDS, threads=threads)
+    bare: list[Result] = []
+    if bare_port is None:
+        result = hammer(port, paths, headers=headers, seconds=SECONDS, threads=threads)
+    else:
+        pieces = []
+        for _ in range(SLICES):
+            pieces.append(
+                hammer(port, paths, headers=headers, seconds=SECONDS / SLICES, threads=threads)
+            )
+            bare.append(hammer(bare_port, ["/"], seconds=SECONDS / SLICES, threads=threads))
+        result = merged(pieces)
     python_cpu = cpu_seconds(python) - python_before
     # Backends that began during the run count from zero (pooled ones rarely do).
     postgres_cpu = sum(
@@ -308,34 +340,43 @@ def measure(
         python_cpu * 1000 / requests,
         max(0.0, postgres_cpu) * 1000 / requests,
         max(rss_mb(pid) for pid in python[1:]) if len(python) > 1 else rss_mb(server),
+        merged(bare).rps if bare else None,
     )
 
 
 def run_served(
     owner_url: str, runs: list[tuple[str, dict[str, str], list[Scenario]]]
 ) -> dict[str, Measured]:
-    """Serve each (module, environment) in turn and measure its scenarios one after another."""
+    """Serve each (module, environment) in turn and measure its scenarios one after another,
+    each in slices alternating with the bare endpoint's (served alongside the whole time)."""
     results: dict[str, Measured] = {}
-    for module, env, scenarios in runs:
-        proc, port = serve(module, env)
-        try:
-            for name, paths, headers in scenarios:
-                results[name] = measure(
-                    port, proc.pid, owner_url, paths, headers, connections_of(name)
-                )
-                print(f"  {name}: {results[name].result.rps:.0f} req/s", flush=True)
-                for sample in results[name].result.error_samples:
-                    print(f"    error: {sample}", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+    bare_proc, bare_port = serve(BARE_MODULE, {})
+    try:
+        for module, env, scenarios in runs:
+            proc, port = serve(module, env)
+            try:
+                for name, paths, headers in scenarios:
+                    alongside = None if module == BARE_MODULE else bare_port
+                    found = measure(
+                        port, proc.pid, owner_url, paths, headers, connections_of(name), alongside
+                    )
+                    results[name] = found
+                    beside = f" (bare alongside {found.bare_rps:.0f})" if found.bare_rps else ""
+                    print(f"  {name}: {found.result.rps:.0f} req/s{beside}", flush=True)
+                    for sample in found.result.error_samples:
+                        print(f"    error: {sample}", flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+    finally:
+        bare_proc.terminate()
+        bare_proc.wait(timeout=10)
     return results
 
 
 def baseline(results: dict[str, Measured]) -> float:
-    """The bare endpoint's req/s the ratios are taken to: the median of its runs (a bench that
-    measures it at the start, in the middle and at the end follows a machine whose speed
-    drifts during the run, rather than taking one moment's speed for the whole run)."""
+    """The bare endpoint's req/s for rows measured without it alongside (the bare endpoint's
+    own runs): the median of its runs at the start, in the middle and at the end."""
     runs = sorted(m.result.rps for name, m in results.items() if name.startswith(BARE))
     return statistics.median(runs)
 
@@ -353,21 +394,23 @@ def report(
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {machine}; load average {load}; {about}, {SECONDS:.0f}s per run")
-    bares = [m.result.rps for name, m in results.items() if name.startswith(BARE)]
-    if len(bares) > 1:
-        runs = ", ".join(f"{rps:.0f}" for rps in bares)
-        print(f"ratios to the median of the bare endpoint's {len(bares)} runs ({runs} req/s)")
+    print(
+        f"each page's ratio is to the bare endpoint measured in {SLICES} slices between its own"
+        " (bare alongside)"
+    )
     print()
     print(
-        "| page | req/s | vs bare | p50 ms | p95 ms | p99 ms | errors | Set-Cookie "
-        f"| CPU ms/req Python + PostgreSQL | worker MB | {sql} |"
+        "| page | req/s | bare alongside | vs bare | p50 ms | p95 ms | p99 ms | errors "
+        f"| Set-Cookie | CPU ms/req Python + PostgreSQL | worker MB | {sql} |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, measured in results.items():
         result = measured.result
         sql = counts.get(name)
+        paired = measured.bare_rps
         print(
-            f"| {name} | {result.rps:.0f} | {result.rps / bare:.0%} | "
+            f"| {name} | {result.rps:.0f} | {f'{paired:.0f}' if paired else '–'} | "
+            f"{result.rps / (paired or bare):.0%} | "
             f"{result.percentile(50):.1f} | {result.percentile(95):.1f} | "
             f"{result.percentile(99):.1f} | {result.errors} | {result.set_cookies} | "
             f"{measured.python_ms:.2f} + {measured.postgres_ms:.2f} | "
