@@ -14,17 +14,13 @@ from typing import Any
 from flask_babel import format_decimal
 from markupsafe import Markup, escape
 from sqlalchemy import (
-    ARRAY,
     Integer,
-    Select,
     String,
-    Subquery,
     Text,
     and_,
     bindparam,
     case,
     cast,
-    distinct,
     func,
     literal_column,
     select,
@@ -34,12 +30,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.content.models import ACCESS_CHOICES, Article, Category
+from portal.content.search_snippets import START, STOP, const, snippets
 from portal.content.service import visible
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
 MAX_QUERY_CHARS = 200
-START, STOP = "\u27e6", "\u27e7"  # ⟦ ⟧: markers turned into <mark> after escaping
 
 # PostgreSQL only (migration 0002): stored generated tsvector columns with GIN indexes,
 # title weighted A, lede B, text C; one over the whole article, one over the public teaser.
@@ -49,10 +45,6 @@ _QUERY_TEASER = "articles.search_teaser"
 _QUERY_HEAD = "articles.search_head"
 # Matches counted at most; more show as "1 000+".
 COUNT_CAP = 1000
-FTS_TABLE_SQL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
-    "title, lede, teaser, body, tokenize = 'unicode61 remove_diacritics 2')"
-)
 
 
 @dataclass(frozen=True)
@@ -221,10 +213,11 @@ def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool
     limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
     # A negated word may be in an article's body and not in its title: then its title matches
     # and the article does not; such queries take the long way.
-    plain = func.strpos(cast(tsquery, Text), _sql("!")) == _sql(0)
+    plain = func.strpos(cast(tsquery, Text), const("!")) == const(0)
     enough = and_(plain, head_total >= limit + offset).self_group()
     total = case(
-        (and_(plain, head_total > _sql(COUNT_CAP)), head_total), else_=_capped_count(matches)
+        (and_(plain, head_total > const(COUNT_CAP)), head_total),
+        else_=_capped_count(matches),
     )
     page_of_head = (
         select(head.c.id, head.c.rank, head.c.published_at)
@@ -249,107 +242,9 @@ def _postgresql_statements(levels: tuple[str, ...], category: bool, access: bool
         f"CASE WHEN {_in_sql(list(levels))} THEN articles.body_text ELSE articles.teaser_text END"
     )
     # The snippets are made for one page of hits only.
-    found = _Statements(_snippets(ranked, source, tsquery), select(total))
+    found = _Statements(snippets(ranked, source, tsquery), select(total))
     _statements[key] = found
     return found
-
-
-# Fragments of at most 35 words around the query's words, two at most.
-HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, MaxFragments=2"
-# A long text's snippet is made from this many characters of it, from a little before the
-# first place the query's word may occur: parsing ten whole bodies (some 5,000 characters each)
-# was most of a rare word's search. Before the match: more than a fragment reaches back
-# (about 17 words); after it: room for a second fragment nearby.
-WINDOW_BEFORE = 300
-WINDOW_CHARS = 1200
-# Where no query word occurs in a long text (it matched on its title or lede), the snippet is
-# its first 15 words, which this many characters hold.
-OPENING_CHARS = 500
-
-
-def _sql(value: str | int) -> ColumnElement[Any]:
-    """A constant of ours written into the statement (built once), not sent with every search."""
-    if isinstance(value, int):
-        return literal_column(str(value), Integer)
-    return literal_column("'" + value.replace("'", "''") + "'", Text)
-
-
-def _term_pattern(tsquery: ColumnElement[Any]) -> ColumnElement[str]:
-    """A regular expression that finds, case-insensitively, every place where the query's word
-    may occur: its lexeme at the start of a word (PostgreSQL's Norwegian stems, and `simple`'s
-    lower-cased tokens, begin the words they are made from, so a matching word starts with it;
-    not every word that does matches: "mål" begins "målbilde"). NULL for a query of several
-    lexemes, whose snippets stay made from the whole text: its best fragments are where its
-    words occur together, which a window around the first of them would miss."""
-    # The lexemes as tsquery's text quotes them: 'strateg' & !'ikt' ('' and \\ escaped).
-    quoted = func.regexp_matches(
-        cast(tsquery, Text), _sql(r"'((?:[^']|'')*)'"), _sql("g"), type_=ARRAY(Text)
-    ).column_valued("m")
-    lexeme = func.replace(
-        func.replace(quoted[_sql(1)], _sql("\\\\"), _sql("\\")), _sql("''"), _sql("'")
-    )
-    word_start = case((lexeme.regexp_match(_sql(r"^\w")), _sql(r"\m")), else_=_sql(""))
-    escaped = func.regexp_replace(lexeme, _sql(r"(\W)"), _sql(r"\\\1"), _sql("g"))
-    alone = func.count(distinct(lexeme)) == _sql(1)
-    return select(case((alone, func.min(word_start + escaped)))).scalar_subquery()
-
-
-def _fenced(statement: Select[Any], name: str) -> Subquery:
-    # OFFSET 0 keeps PostgreSQL from merging the subquery into the one above, which would
-    # repeat its expressions (a regular expression scan or a headline) wherever they are used.
-    return statement.offset(_sql(0)).subquery(name)
-
-
-def _snippets(ranked: Subquery, source: ColumnElement[str], tsquery: ColumnElement[Any]) -> Any:
-    """The page of hits with a highlighted snippet of `source` (the text the reader may read)
-    each. For a one-word query a long text is headlined over a window around the first place
-    the word may occur, or over its opening where it does not; when the window shows no
-    highlighted word (the place was a longer word) the whole text is headlined, as it was
-    before. A query of several words is headlined over whole texts."""
-    config, options = literal_column("'norwegian'::regconfig"), _sql(HEADLINE_OPTIONS)
-    # 0: no place in the text (or a short text, headlined whole); NULL: a query of several
-    # lexemes, headlined over the whole text.
-    first = func.regexp_instr(source, _term_pattern(tsquery), _sql(1), _sql(1), _sql(0), _sql("i"))
-    found = case((func.octet_length(source) > _sql(WINDOW_CHARS), first), else_=_sql(0))
-    hits = _fenced(
-        select(
-            Article.slug,
-            Article.title,
-            Article.lede,
-            Article.access,
-            ranked.c.rank,
-            ranked.c.published_at,
-            ranked.c.id,
-            ranked.c.total,
-            source.label("text"),
-            found.label("at"),
-        ).join(ranked, ranked.c.id == Article.id),
-        "hits",
-    )
-    # Framed in spaces, so that a window cut inside a word drops that word's piece at either
-    # end while one that reaches an end of the text keeps its first or last word. (Two
-    # anchored expressions: one unanchored pattern for both ends is tried at every position.)
-    framed = _sql(" ") + hits.c.text + _sql(" ")
-    start = func.greatest(hits.c.at - _sql(WINDOW_BEFORE), _sql(1))
-    length = case((hits.c.at > _sql(0), _sql(WINDOW_CHARS)), else_=_sql(OPENING_CHARS))
-    piece = func.substr(framed, start, length)
-    up_to_last_space = func.coalesce(func.substring(piece, _sql(r"^.*\s")), piece)
-    window = func.regexp_replace(up_to_last_space, _sql(r"^\S*\s*"), _sql(""))
-    windowed = and_(func.octet_length(hits.c.text) > _sql(WINDOW_CHARS), hits.c.at.is_not(None))
-    headline = func.ts_headline(
-        config, case((windowed, window), else_=hits.c.text), tsquery, options
-    )
-    shown = _fenced(select(hits, headline.label("headline")), "shown")
-    whole = func.ts_headline(config, shown.c.text, tsquery, options)
-    missed = and_(shown.c.at > _sql(0), func.strpos(shown.c.headline, _sql(START)) == _sql(0))
-    return select(
-        shown.c.slug,
-        shown.c.title,
-        shown.c.lede,
-        shown.c.access,
-        case((missed, whole), else_=shown.c.headline),
-        shown.c.total,
-    ).order_by(shown.c.rank.desc(), shown.c.published_at.desc(), shown.c.id)
 
 
 def _search_postgresql(

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from portal.content import search
+from portal.content import search, search_snippets
 from portal.content.models import Article
 from portal.extensions import db
 from tests.content.conftest import CANARY, CANARY_WORDS, Readers
@@ -109,7 +109,7 @@ def test_kept_hits_are_per_tier_and_dropped_when_content_changes(
 
 
 # Snippets of long texts are made from a window around the first place a query word may occur
-# (search.WINDOW_CHARS characters); these show what a reader sees stays as it was.
+# (search_snippets.WINDOW_CHARS characters); these show what a reader sees stays as it was.
 
 
 def _filler(count: int, word_chars: int = 0) -> str:
@@ -133,8 +133,8 @@ def test_a_match_deep_in_a_long_body_is_shown_and_highlighted(
         f"Her står det sjeldne ordet Zyxdypord midt i teksten.\n\n{_filler(20)}\n"
     )
     article = make_article(access="paid", title="Om drift", body=body)
-    assert len(article.body_text) > 3 * search.WINDOW_CHARS
-    assert article.body_text.index("Zyxdypord") > 2 * search.WINDOW_CHARS
+    assert len(article.body_text) > 3 * search_snippets.WINDOW_CHARS
+    assert article.body_text.index("Zyxdypord") > 2 * search_snippets.WINDOW_CHARS
     login(client, readers.subscriber)
     [snippet] = _snippets(client.get("/search?q=zyxdypord").get_data(as_text=True))
     assert "sjeldne ordet <mark>Zyxdypord</mark> midt i teksten" in snippet
@@ -200,7 +200,7 @@ def test_a_long_teaser_is_windowed_without_gated_text(
         f"Lukket om zyxfelles: {CANARY['paid']}.\n\n{_filler(10)}\n"
     )
     article = make_article(access="paid", title="Om felles", body=body)
-    assert len(article.teaser_text) > search.WINDOW_CHARS
+    assert len(article.teaser_text) > search_snippets.WINDOW_CHARS
     member = client.application.test_client()
     login(member, readers.member)
     for reader in (client, member):
