@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 import psycopg
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
+from portal import thread_connections
 from portal.extensions import db, limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,42 +65,38 @@ def read_without_transaction() -> Connection | None:
 
 UNANSWERED: Any = object()
 # Per statement and dialect: the SQL text, the parameter names and the columns' result types.
-_PLAIN: dict[tuple[int, str], tuple[Executable, str | None, list[Any]]] = {}
+_PLAIN: dict[tuple[int, str], tuple[Executable, str | None, list[Any] | None]] = {}
 
 
 def fetch_plain(engine: Engine, statement: Executable, params: dict[str, Any]) -> Any:
-    """The first row of `statement` (None if none), run on a pooled psycopg connection in
-    autocommit without SQLAlchemy's execution machinery, which costs twice the round trip's
-    own CPU on a kept page. UNANSWERED when psycopg raised: the caller then runs the statement
-    through SQLAlchemy, whose error handling (a lost connection, the retry of a safe read)
-    takes over. Callers use it only when no statement listener is installed, so nothing that
-    watches statements misses this one."""
+    """The first row of `statement` (None if none), run in autocommit on this thread's own
+    psycopg connection (thread_connections.py) without SQLAlchemy's execution machinery and
+    pool, which cost more than the round trip's own CPU on a kept page. UNANSWERED when
+    psycopg raised or no connection could be had: the caller then runs the statement through
+    SQLAlchemy, whose error handling (a lost connection, the retry of a safe read) takes over.
+    Callers use it only when no statement listener is installed, so nothing that watches
+    statements misses this one."""
     text, processors = _compiled(engine, statement)
     if text is None:
         return UNANSWERED
-    pooled = engine.raw_connection()
     try:
-        driver = pooled.driver_connection
-        driver.autocommit = True  # no BEGIN/ROLLBACK; restored before it goes back to the pool
-        try:
-            row = driver.execute(text, params).fetchone()
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
-    except psycopg.Error as error:
-        pooled.invalidate(error)  # never hand a connection that failed mid-statement out again
+        cursor = thread_connections.cursor_for(engine)
+    except (psycopg.Error, DBAPIError):
         return UNANSWERED
-    finally:
-        pooled.close()
-    if row is None:
-        return None
+    try:
+        row = cursor.execute(text, params, prepare=True).fetchone()
+    except psycopg.Error:
+        thread_connections.forget()  # never use a connection that failed mid-statement again
+        return UNANSWERED
+    if row is None or processors is None:
+        return row  # psycopg's rows are tuples
     return tuple(
         value if convert is None else convert(value)
         for value, convert in zip(row, processors, strict=True)
     )
 
 
-def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[Any]]:
+def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[Any] | None]:
     key = (id(statement), engine.dialect.name)
     kept = _PLAIN.get(key)
     if kept is None or kept[0] is not statement:
@@ -109,7 +107,8 @@ def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[A
         ]
         # Parameters that need converting on the way in stay with SQLAlchemy (text None).
         text = None if compiled._bind_processors else str(compiled)
-        kept = (statement, text, processors)
+        # None when psycopg's values are the result's already (no column converts).
+        kept = (statement, text, None if not any(processors) else processors)
         _PLAIN[key] = kept
     return kept[1], kept[2]
 

@@ -84,6 +84,7 @@ def with_also(sql: str, columns: Sequence[Any]) -> TextualSelect:
 
 _KEYS = tuple(column.key for column in _USERS.columns)
 _NEW_USER = User._sa_class_manager.new_instance  # type: ignore[attr-defined]
+_USER_MAPPER = User.__mapper__
 
 
 def load_user(user_id: int, session_version: int) -> User | None:
@@ -145,7 +146,8 @@ def detached_reader(found: Sequence[Any], session_bound: bool = True) -> tuple[U
     outside Flask's request reads a few attributes only)."""
     # Straight into the instance's dict, as the ORM's own loading does: User's constructor
     # runs an attribute event per column, which cost more than the statement's Python side.
-    configure_mappers()  # as User() would: at once when the mappers are configured already
+    if not _USER_MAPPER.configured:
+        configure_mappers()  # as User() would
     user = _NEW_USER()
     user.__dict__.update(zip(_KEYS, found[:-1], strict=True))
     if session_bound:

@@ -18,7 +18,6 @@ import logging
 import secrets
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -29,7 +28,7 @@ from flask import Flask, current_app, make_response, request, session
 from flask_login import current_user
 
 from portal.i18n import locale_from_accept_language
-from portal.observability import log_request
+from portal.observability import log_request, new_request_id
 from portal.readonly import read_only
 
 MAX_ENTRIES = 2000
@@ -204,7 +203,7 @@ class CachedPages:
         hit = pages.get(key)
         if hit is not None:
             status, headers, body = hit
-            request_id = uuid.uuid4().hex
+            request_id = new_request_id()
             start_response(status, [*headers, ("X-Request-ID", request_id)])
             log_request(
                 "GET %s %s cached rid=%s",
