@@ -55,6 +55,7 @@ class _Entry:
     valid_until: datetime | None
     value: Any
     size: int
+    encoded: Any = None  # the value as a response's bytes, made once (get_encoded)
 
 
 class FragmentCache:
@@ -73,18 +74,39 @@ class FragmentCache:
 
     def get(self, key: Hashable) -> Any:
         with self._lock:
-            entry = self._entries.get(key)
+            entry = self._live(key)
+            return None if entry is None else entry.value
+
+    def get_encoded(self, key: Hashable, encode: Callable[[Any], tuple[Any, int]]) -> Any:
+        """The value under `key` as `encode` makes it into a response's bytes ((encoded, size)),
+        made on the first ask and kept with the value: valid as long as it, its size counted
+        in the bound with it. None when nothing valid is kept."""
+        with self._lock:
+            entry = self._live(key)
             if entry is None:
                 return None
-            if (
-                entry.generation != pagecache.generation()
-                or entry.expires < time.monotonic()
-                or (entry.valid_until is not None and entry.valid_until <= utcnow())
-            ):
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return entry.value
+            if entry.encoded is None:
+                entry.encoded, size = encode(entry.value)
+                entry.size += size
+                self.bytes += size
+                while self.bytes > self.max_bytes:
+                    self._drop(next(iter(self._entries)))
+            return entry.encoded
+
+    def _live(self, key: Hashable) -> _Entry | None:
+        """The entry under `key` if it is still valid (marked as just used); else dropped."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if (
+            entry.generation != pagecache.generation()
+            or entry.expires < time.monotonic()
+            or (entry.valid_until is not None and entry.valid_until <= utcnow())
+        ):
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry
 
     def put(
         self,

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha512
 from typing import Any
@@ -91,8 +91,8 @@ class Kind:
 
     name: str
     path: re.Pattern[str]
-    # (language, page) or None
-    page: Callable[[KeptReaderPages, dict[str, Any], re.Match[str]], tuple[str, str] | None]
+    # (language, page as text or as the response's bytes) or None
+    page: Callable[[KeptReaderPages, dict[str, Any], re.Match[str]], tuple[str, str | bytes] | None]
 
 
 class KeptReaderPages:
@@ -124,7 +124,7 @@ class KeptReaderPages:
         headers = self._headers.get((kind.name, language))
         if headers is None:
             return self._through_flask(environ, start_response, kind)
-        data = body.encode()
+        data = body if isinstance(body, bytes) else body.encode()
         request_id = request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))
         per_request = {"content-length": str(len(data)), "x-request-id": request_id}
         start_response(
@@ -220,14 +220,34 @@ class KeptReaderPages:
         self, skeleton: layout.Skeleton, blocks: dict[str, Any], reader: Reader, path: str
     ) -> str | None:
         """The skeleton with the blocks and this request's values; None if it needs more."""
+        slots = self._slots(skeleton, reader, path)
+        return None if slots is None else skeleton.fill(blocks, slots)
+
+    def fill_encoded(
+        self, skeleton_key: Hashable, blocks_key: Hashable, reader: Reader, path: str
+    ) -> bytes | None:
+        """`fill` of the kept skeleton and blocks under these keys, as the response's bytes:
+        both are kept encoded beside their text (FragmentCache.get_encoded), so only this
+        request's values are encoded. None if either is not kept or the page needs more."""
+        kept = fragments.cache_of(self.app)
+        found = kept.get_encoded(skeleton_key, _encoded_skeleton)
+        blocks = kept.get_encoded(blocks_key, _encoded_blocks) if found is not None else None
+        if blocks is None:
+            return None
+        skeleton, parts = found
+        slots = self._slots(skeleton, reader, path)
+        return None if slots is None else skeleton.fill_encoded(parts, blocks, slots)
+
+    def _slots(
+        self, skeleton: layout.Skeleton, reader: Reader, path: str
+    ) -> dict[str, Callable[[], str]] | None:
         wanted = skeleton.slots()
         if not wanted <= {"csrf_token", "current_path"}:
             return None
         token = self.csrf_token(reader) if "csrf_token" in wanted else ""
         if token is None:
             return None
-        slots = {"csrf_token": lambda: token, "current_path": lambda: path + "?"}
-        return skeleton.fill(blocks, slots)
+        return {"csrf_token": lambda: token, "current_path": lambda: path + "?"}
 
     def database(self) -> Engine | None:
         """The app's PostgreSQL engine unless someone watches statements (the tests'
@@ -289,7 +309,7 @@ class KeptReaderPages:
 
 def _article(
     pages: KeptReaderPages, environ: dict[str, Any], match: re.Match[str]
-) -> tuple[str, str] | None:
+) -> tuple[str, bytes] | None:
     """The article page: the kept head, the blocks for this reader's tier and the skeleton for
     this header state, as content.routes.article and fragments.render_page key them."""
     found = pages.reader(environ)
@@ -305,14 +325,22 @@ def _article(
     full = head[1] in entitlements.readable_with(user, access)
     script_root = environ.get("SCRIPT_NAME", "").rstrip("/")
     tier = fragments.tier_of(user, full)
-    blocks = kept.get((TEMPLATE, "article", *head, language, script_root, tier))
-    if blocks is None:
-        return None
+    blocks = (TEMPLATE, "article", *head, language, script_root, tier)
     switch = switch_for(access.memberships, reader.session.get(CURRENT_ORG_SESSION_KEY))
     header = layout.header_of(user, switch, access.payment_problem)
-    skeleton = kept.get((("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language))
-    page = pages.fill(skeleton, blocks, reader, environ["PATH_INFO"]) if skeleton else None
+    skeleton = (("layout", TEMPLATE, script_root, ENDPOINT, header, ()), language)
+    page = pages.fill_encoded(skeleton, blocks, reader, environ["PATH_INFO"])
     return (language, page) if page is not None else None
+
+
+def _encoded_skeleton(skeleton: layout.Skeleton) -> tuple[tuple[layout.Skeleton, Any], int]:
+    parts, size = skeleton.encoded()
+    return (skeleton, parts), size
+
+
+def _encoded_blocks(blocks: dict[str, Any]) -> tuple[dict[str, bytes], int]:
+    encoded = {name: str(html).encode() for name, html in blocks.items()}
+    return encoded, sum(len(html) for html in encoded.values())
 
 
 ARTICLE = Kind(ENDPOINT, re.compile(r"/articles/([A-Za-z0-9_-]{1,200})"), _article)

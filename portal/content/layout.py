@@ -135,6 +135,24 @@ class Skeleton:
             out[2 * i + 1] = blocks[name] if kind == "block" else escape(slots[name]())
         return "".join(out)
 
+    def fill_encoded(
+        self,
+        parts: tuple[bytes, ...],
+        blocks: Mapping[str, bytes],
+        slots: Mapping[str, Callable[[], str]],
+    ) -> bytes:
+        """`fill` as UTF-8 bytes, from this skeleton's parts and the blocks encoded already
+        (`encoded`, content/kept_readers.py): only the per-request values are encoded."""
+        out = list(parts)
+        for i, (kind, name) in enumerate(self.holes, start=0):
+            out[2 * i + 1] = blocks[name] if kind == "block" else escape(slots[name]()).encode()
+        return b"".join(out)
+
+    def encoded(self) -> tuple[tuple[bytes, ...], int]:
+        """This skeleton's parts as UTF-8, and their size (a FragmentCache.get_encoded maker)."""
+        parts = tuple(part.encode() for part in self.parts)
+        return parts, sum(len(part) for part in parts)
+
     def slots(self) -> frozenset[str]:
         return frozenset(name for kind, name in self.holes if kind == "slot")
 

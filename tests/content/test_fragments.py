@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
-from portal.content import editorial, fragments
+from portal.content import editorial, fragments, pagecache
 from portal.content.fragments import FragmentCache
 from portal.content.models import Article
 from portal.orgs.models import Organization
@@ -132,6 +132,29 @@ def test_the_cache_is_bounded_in_bytes(app: Flask) -> None:
     assert kept.bytes <= 10_000 and len(kept) == 10
     kept.put(("big",), "x", 5_000, generation=0)  # over a quarter of the budget: not kept
     assert kept.get(("big",)) is None
+
+
+def test_an_encoded_copy_lives_and_counts_with_its_value(app: Flask) -> None:
+    kept = FragmentCache(10_000, 30)
+    made: list[str] = []
+
+    def encode(value: str) -> tuple[bytes, int]:
+        made.append(value)
+        return value.encode(), 2 * len(value.encode())
+
+    generation = pagecache.generation()
+    kept.put(("k",), "blå–side", 1_000, generation=generation)
+    assert kept.get_encoded(("k",), encode) == "blå–side".encode()
+    assert kept.get_encoded(("k",), encode) == "blå–side".encode()
+    assert made == ["blå–side"]  # made once, then kept
+    assert kept.bytes == 1_000 + 2 * len("blå–side".encode())
+    for n in range(9):  # filling the budget drops the oldest, its copy's bytes with it
+        kept.put(("other", n), "x", 1_000, generation=generation)
+    assert kept.get(("k",)) is None and kept.bytes <= 10_000
+    assert kept.get_encoded(("k",), encode) is None
+    kept.put(("k",), "ny", 1_000, generation=generation)
+    pagecache.drop_local()  # a content change: the value and its copy go together
+    assert kept.get_encoded(("k",), encode) is None and kept.get(("k",)) is None
 
 
 def test_no_reader_data_reaches_kept_blocks(
