@@ -64,8 +64,8 @@ def read_without_transaction() -> Connection | None:
 
 
 UNANSWERED: Any = object()
-# Per statement and dialect: the SQL text, the parameter names and the columns' result types.
-_PLAIN: dict[tuple[int, str], tuple[Executable, str | None, list[Any] | None]] = {}
+# Per statement and dialect: the SQL text and the columns SQLAlchemy's result types convert.
+_PLAIN: dict[tuple[int, str], tuple[Executable, str | None, list[tuple[int, Any]] | None]] = {}
 
 
 def fetch_plain(engine: Engine, statement: Executable, params: dict[str, Any]) -> Any:
@@ -90,13 +90,15 @@ def fetch_plain(engine: Engine, statement: Executable, params: dict[str, Any]) -
         return UNANSWERED
     if row is None or processors is None:
         return row  # psycopg's rows are tuples
-    return tuple(
-        value if convert is None else convert(value)
-        for value, convert in zip(row, processors, strict=True)
-    )
+    values = list(row)
+    for i, convert in processors:
+        values[i] = convert(values[i])
+    return tuple(values)
 
 
-def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[Any] | None]:
+def _compiled(
+    engine: Engine, statement: Executable
+) -> tuple[str | None, list[tuple[int, Any]] | None]:
     key = (id(statement), engine.dialect.name)
     kept = _PLAIN.get(key)
     if kept is None or kept[0] is not statement:
@@ -107,8 +109,10 @@ def _compiled(engine: Engine, statement: Executable) -> tuple[str | None, list[A
         ]
         # Parameters that need converting on the way in stay with SQLAlchemy (text None).
         text = None if compiled._bind_processors else str(compiled)
-        # None when psycopg's values are the result's already (no column converts).
-        kept = (statement, text, None if not any(processors) else processors)
+        # (column, converter) of the columns SQLAlchemy converts (type decorators); None when
+        # psycopg's values are the result's already.
+        converting = [(i, convert) for i, convert in enumerate(processors) if convert is not None]
+        kept = (statement, text, converting or None)
         _PLAIN[key] = kept
     return kept[1], kept[2]
 
