@@ -11,7 +11,8 @@ What this keeps is a connection, nothing about anyone's access: every request st
 statement. A connection that fails is closed and forgotten (the caller's request then goes the
 ordinary way, with its retry of a safe read), one older than `KEPT_SECONDS` is replaced, and
 `engine.dispose()` closes every thread's connection of that engine. There are at most as many
-of them as threads serving reads (gunicorn's workers × threads), besides the pool.
+of them as threads serving reads (gunicorn's workers × threads), besides the pool; a thread
+that ends closes its own.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def cursor_for(engine: Engine) -> psycopg.Cursor[Any]:
         pooled.close()
         raise
     kept = _Kept(engine, connection)
+    # A thread that ends (a development server's thread per request) takes its connection
+    # with it: closed as soon as the thread's record of it goes, not whenever the garbage
+    # collector gets to the connection.
+    weakref.finalize(kept, _close_connection, connection)
     with _lock:
         _by_engine.setdefault(engine, weakref.WeakSet()).add(kept)
         if not event.contains(engine, "engine_disposed", _close_all):
@@ -87,8 +92,12 @@ def forget() -> None:
 
 
 def _close(kept: _Kept) -> None:
+    _close_connection(kept.connection)
+
+
+def _close_connection(connection: psycopg.Connection[Any]) -> None:
     with suppress(psycopg.Error):  # closing a broken connection: nothing more to do
-        kept.connection.close()
+        connection.close()
 
 
 def _close_all(engine: Engine) -> None:

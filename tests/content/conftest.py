@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.billing.grants import grant_to_user
 from portal.content import editorial
 from portal.content.models import Article
+from portal.extensions import db
 
 CANARY = {
     "members": "Kanarifuglen Zyxmedlem synger bare for innloggede medlemmer",
@@ -76,6 +77,15 @@ class Readers:
     member: User
     subscriber: User
     staff: User
+
+
+@pytest.fixture
+def committed_subscriber(committed_app: Flask, create_user: Callable[..., User]) -> User:
+    """A reader with a grant, committed (for the plain reads, which see committed rows only)."""
+    user = create_user(name="Vanlig Leser")
+    grant_to_user(user, "test")
+    db.session.commit()
+    return user
 
 
 @pytest.fixture

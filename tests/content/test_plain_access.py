@@ -5,7 +5,6 @@ connection."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,15 @@ from sqlalchemy import inspect
 
 from portal.accounts import service as accounts_service
 from portal.accounts.models import User
-from portal.billing import grants, reader_access
+from portal.billing import reader_access
 from portal.extensions import db
 from portal.readonly import UNANSWERED, fetch_plain
 from tests.support.database import ThrowawayDatabase, terminate_backends
 
 
 @pytest.fixture
-def subscriber(committed_app: Flask, create_user: Callable[..., User]) -> Iterator[User]:
-    user = create_user(name="Vanlig Leser")
-    grants.grant_to_user(user, "test")
-    db.session.commit()
-    yield user
+def subscriber(committed_subscriber: User) -> User:
+    return committed_subscriber
 
 
 def _params(user: User) -> dict[str, Any]:

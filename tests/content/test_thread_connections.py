@@ -6,7 +6,7 @@ runs only on a real engine."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,18 +16,15 @@ from sqlalchemy.engine import Engine
 
 from portal import thread_connections
 from portal.accounts.models import User
-from portal.billing import grants, reader_access
+from portal.billing import reader_access
 from portal.extensions import db
 from portal.readonly import UNANSWERED, fetch_plain
 from tests.support.database import ThrowawayDatabase, terminate_backends
 
 
 @pytest.fixture
-def subscriber(committed_app: Flask, create_user: Callable[..., User]) -> Iterator[User]:
-    user = create_user(name="Tråd Leser")
-    grants.grant_to_user(user, "test")
-    db.session.commit()
-    yield user
+def subscriber(committed_subscriber: User) -> Iterator[User]:
+    yield committed_subscriber
     thread_connections.forget()
 
 
@@ -62,20 +59,24 @@ def test_the_thread_keeps_one_connection_in_autocommit(
     assert _state_of(engine, pid) == "idle"  # no transaction left open between requests
 
 
-def test_each_thread_has_its_own(committed_app: Flask, subscriber: User) -> None:
+def test_each_thread_has_its_own_and_closes_it_when_it_ends(
+    committed_app: Flask, subscriber: User
+) -> None:
     engine = db.engine
     mine = (_read(engine, subscriber), _kept_pid(engine))
     theirs: list[Any] = []
 
     def other_thread() -> None:
         theirs.append((_read(engine, subscriber), _kept_pid(engine)))
-        thread_connections.forget()
 
     worker = threading.Thread(target=other_thread)
     worker.start()
     worker.join()
     assert theirs[0][0] == mine[0]
     assert theirs[0][1] != mine[1]
+    # A thread that ends (a development server's thread per request) closes its connection.
+    assert _state_of(engine, theirs[0][1]) is None
+    assert _state_of(engine, mine[1]) == "idle"
 
 
 def test_a_lost_connection_is_answered_by_the_caller_and_replaced(
