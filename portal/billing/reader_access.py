@@ -156,7 +156,7 @@ def detached_reader(found: Sequence[Any], session_bound: bool = True) -> tuple[U
 
 
 def read_plainly(engine: Engine, user_id: int, session_version: int) -> Any:
-    """The row of `_WITH_ACCESS` for this session on a plain pooled connection (readonly.py's
+    """The row of `_WITH_ACCESS` for this session on the thread's own connection (readonly.py's
     fetch_plain): None for a stale session version, UNANSWERED when psycopg raised."""
     return fetch_plain(engine, _WITH_ACCESS, params(user_id, session_version))
 

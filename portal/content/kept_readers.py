@@ -202,7 +202,7 @@ class KeptReaderPages:
         return reader, found[reader_access.WITH_ACCESS_WIDTH :]
 
     def read(self, engine: Engine, statement: Any, params: dict[str, Any]) -> Any:
-        """The first row of `statement` on a plain pooled connection in autocommit; None when
+        """The first row of `statement` on the thread's own connection in autocommit; None when
         there is none or the connection failed (Flask's path then runs the request again)."""
         with safe_read():
             found = fetch_plain(engine, statement, params)

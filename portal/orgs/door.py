@@ -4,7 +4,7 @@ of it and whether the organisation has access now, with the tenancy settings set
 
 A read-only page (readonly.read_only) may also name its first read with `looks`: the door
 then runs a function that does org_door's work and that read in one statement (migration
-0013), in autocommit on a pooled connection – no ORM session transaction, no ORM loading;
+0013), in autocommit on the thread's own connection – no ORM session transaction, no ORM loading;
 the organisation and membership come back as detached objects and the page's read through
 `seen`. The session records the scope, so a page that turns out to need more (its blocks not
 kept yet) reads in a transaction scoped as usual.
@@ -170,7 +170,7 @@ def _look_for(endpoint: str | None) -> Look | None:
 def _run(statement: Any, params: dict[str, Any]) -> Sequence[Any] | None:
     bind = db.engine
     if isinstance(bind, Engine):
-        # The reader_access way: a plain pooled psycopg connection in autocommit unless
+        # The reader_access way: the thread's own psycopg connection in autocommit unless
         # someone watches statements (tests count them) or psycopg failed; then SQLAlchemy's.
         if not bind.dispatch.before_cursor_execute:
             found = fetch_plain(bind, statement, params)

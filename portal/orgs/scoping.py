@@ -54,7 +54,7 @@ def _scope_new_transaction(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
     # Every transaction (also the one after a commit mid-request) gets the session's scope;
-    # set_config(..., true) ends with the transaction, so a pooled connection carries nothing.
+    # set_config(..., true) ends with the transaction: a connection carries nothing onwards.
     _adopt(session)
     _apply(session, connection)
 

@@ -1,4 +1,4 @@
-"""The reader's access statement on a plain pooled psycopg connection (readonly.fetch_plain):
+"""The reader's access statement on a plain psycopg connection (readonly.fetch_plain):
 the same answer as SQLAlchemy's, fresh on every request, and SQLAlchemy takes over when it
 fails. Committed rows: the plain path runs only on a real engine, not the tests' one
 connection."""

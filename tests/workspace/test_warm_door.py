@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
+from portal import thread_connections
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.orgs import door, scoping
@@ -73,7 +74,7 @@ def test_another_organisations_workbook_id_is_404_through_the_new_door(
     assert not any("FROM workbooks" in s for s in statements), statements
 
 
-# --- On a real engine: the plain pooled path, committed rows ---------------------------------
+# --- On a real engine: the plain path, committed rows ---------------------------------------
 
 
 @pytest.fixture
@@ -173,6 +174,24 @@ def test_on_the_plain_path_the_walls_stand(
     assert watched["plain"] == 5  # every signed-in request above went the plain way
     _change_acme(tenants, deleted_at=utcnow())
     assert _get(committed_app, tenants.acme.owner, ours).status_code == 404
+
+
+def test_the_threads_kept_connection_carries_no_tenant_after_a_door(
+    committed_app: Flask, tenants: Any, watched: dict[str, int]
+) -> None:
+    """The door's settings (set_config(..., true)) end with its statement: the connection this
+    thread keeps for plain reads, which serves the next reader too, is left with none."""
+    ours = f"/orgs/acme/workspace/{tenants.wb_id}/"
+    for _ in range(2):  # cold, then warm
+        assert _get(committed_app, tenants.acme.owner, ours).status_code == 200
+    assert watched["plain"] == 2
+    cursor = thread_connections.cursor_for(db.engine)  # the one the doors above ran on
+    settings = cursor.execute(
+        "SELECT current_setting('veivalg.org_id', true), current_setting('veivalg.user_id', true)"
+    ).fetchone()
+    assert settings is not None and set(settings) <= {None, ""}
+    assert cursor.execute("SELECT count(*) FROM memberships").fetchone() == (0,)
+    thread_connections.forget()
 
 
 def test_a_lapsed_organisations_warm_page_is_read_only(
